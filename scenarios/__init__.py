@@ -1,0 +1,1 @@
+"""Built-in deal, curve, behaviour and scenario files, installed as package data."""

@@ -1,0 +1,135 @@
+"""The ``stress`` command line: parse, call the Python API, print.
+
+Every command is a thin wrapper over a public function, so a notebook does
+exactly what the command does. Bad input (a missing file, a malformed tape, an
+out-of-range option) prints one clear message and exits with status 2, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from stress.errors import StressInputError
+
+log = logging.getLogger("stress")
+
+
+# -- tape ---------------------------------------------------------------------
+def _cmd_tape_synthesize(args) -> int:
+    from stress.collateral.synthesize import synthesize_tape
+    from stress.collateral.tape import write_tape
+
+    tape = synthesize_tape(seed=args.seed)
+    path = write_tape(tape, args.out)
+    print(f"wrote {len(tape):,} loans, balance ${tape['balance'].sum():,.2f}, seed {args.seed}: {path}")
+    return 0
+
+
+def _cmd_tape_strats(args) -> int:
+    from stress.collateral.strats import compare_strats
+
+    tape = _load_tape(args.file)
+    comparison = compare_strats(tape)
+    if args.json:
+        print(json.dumps(comparison.to_dict(), indent=2, default=float))
+    else:
+        print(comparison.to_text())
+    return 0 if comparison.ok else 1
+
+
+def _cmd_tape_check(args) -> int:
+    tape = _load_tape(args.file)
+    print(f"{args.file}: {len(tape):,} loans, balance ${tape['balance'].sum():,.2f}: valid")
+    return 0
+
+
+def _load_tape(path):
+    if path is None:
+        from stress.collateral.reference_pool import reference_tape
+
+        return reference_tape()
+    from stress.collateral.tape import read_tape
+
+    return read_tape(path)
+
+
+# -- deal ---------------------------------------------------------------------
+def _cmd_deal_show(args) -> int:
+    from stress.deal import load_deal
+
+    deal = load_deal(args.deal)
+    if args.json:
+        print(deal.model_dump_json(indent=2))
+        return 0
+    print(f"{deal.deal.name}  ({deal.source})")
+    print(f"cut-off {deal.dates.cutoff}  closing {deal.dates.closing}  first payment {deal.dates.first_payment}")
+    print(f"collateral ${deal.collateral.cutoff_balance:,.2f} in {deal.collateral.loan_count:,} loans; "
+          f"pricing speed {deal.collateral.pricing_speed_cpr:.0%} CPR")
+    print(f"{'class':<6}{'balance':>16}{'margin':>9}{'step-up':>9}{'ratings':>12}{'subord.':>9}")
+    for t in deal.tranches:
+        print(f"{t.name:<6}{t.balance:>16,.0f}{t.margin:>9.2%}{t.step_up_multiple:>8.1f}x"
+              f"{t.rating_moodys + '/' + t.rating_sp:>12}{t.subordination:>9.2%}")
+    print(f"coupon: least of 1M LIBOR + margin, AFR, {deal.coupon.fixed_cap:.2%}")
+    oc = deal.overcollateralization
+    print(f"OC target: {oc.initial_target:,.0f} through {oc.target_effective_after}, then "
+          f"{oc.target_fraction_of_cutoff:.2%} of cut-off balance")
+    call = deal.clean_up_call
+    print(f"clean-up call: pool <= {call.pool_fraction:.0%} of cut-off or the {call.date} payment date")
+    for d in deal.derivatives:
+        rate = d.fixed_rate if d.kind == "swap" else d.strike
+        print(f"derivative {d.name}: {d.kind} {d.notional:,.0f} from {d.start} to {d.end} at {rate:.4%}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tape = sub.add_parser("tape", help="loan tapes: synthesize, check, stratify")
+    tape_sub = tape.add_subparsers(dest="tape_command", metavar="TAPE_COMMAND", required=True)
+    p = tape_sub.add_parser("synthesize", help="build a representative tape for the reference deal")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, type=Path, help="output .parquet or .csv")
+    p.set_defaults(func=_cmd_tape_synthesize)
+    p = tape_sub.add_parser("strats", help="term-sheet tables beside the tape's; exit 1 if outside tolerance")
+    p.add_argument("file", nargs="?", default=None, help="tape (.parquet/.csv); default: the built-in tape")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_tape_strats)
+    p = tape_sub.add_parser("check", help="validate a tape and report every bad row")
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_tape_check)
+
+    deal = sub.add_parser("deal", help="show a deal file's terms")
+    deal.add_argument("deal", nargs="?", default=None, help="deal TOML; default: the reference deal")
+    deal.add_argument("--json", action="store_true")
+    deal.set_defaults(func=_cmd_deal_show)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except StressInputError as exc:
+        print(f"stress: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `stress ... | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

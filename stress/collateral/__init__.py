@@ -1,0 +1,5 @@
+"""Collateral: the loan tape schema, its reader and writer, the synthesizer and strats."""
+
+from stress.collateral.tape import read_tape, validate_tape, write_tape
+
+__all__ = ["read_tape", "validate_tape", "write_tape"]

@@ -1,0 +1,295 @@
+"""Deal terms: loaded from a TOML deal file and validated.
+
+A deal is data. Everything the engine needs to know about a transaction — its
+bonds, coupon rules, fees, overcollateralization schedule, clean-up call and
+derivative contracts — is read from a file under ``scenarios/deals/`` into the
+typed objects below, so a second deal is a second file, not new code.
+
+Errors name the file, the key, the value and what is allowed, e.g.::
+
+    deal file impac_cmb_2004_1.toml: tranches[2].margin = -0.006: must be >= 0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from stress.errors import DealFileError
+
+REFERENCE_DEAL = "impac_cmb_2004_1"
+
+
+class _Terms(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DealInfo(_Terms):
+    name: str
+    short_name: str
+    depositor: str = ""
+    seller: str = ""
+    master_servicer: str = ""
+    underwriter: str = ""
+    indenture_trustee: str = ""
+    owner_trustee: str = ""
+
+
+class Dates(_Terms):
+    cutoff: dt.date
+    closing: dt.date
+    first_payment: dt.date
+    payment_day: int = Field(ge=1, le=28)
+    accrual_basis: Literal["ACT/360"] = "ACT/360"
+    business_day_calendar: Literal["US_SETTLEMENT", "NONE"] = "US_SETTLEMENT"
+    settlement: dt.date
+    last_scheduled_payment: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.cutoff <= self.closing < self.first_payment < self.last_scheduled_payment:
+            raise ValueError(
+                f"dates must satisfy cutoff <= closing < first_payment < last_scheduled_payment, got "
+                f"{self.cutoff}, {self.closing}, {self.first_payment}, {self.last_scheduled_payment}")
+        return self
+
+
+class Collateral(_Terms):
+    cutoff_balance: float = Field(gt=0)
+    loan_count: int = Field(gt=0)
+    servicing_fee_rates: tuple[float, ...] = Field(min_length=1)
+    master_servicing_fee_rate: float = Field(ge=0, le=0.01)
+    trustee_fee_rate: float = Field(ge=0, le=0.01)
+    premium_rate_wa: float = Field(ge=0, le=0.05)
+    pricing_speed_cpr: float = Field(gt=0, lt=1)
+    reset_lookback_months: int = Field(ge=0, le=3)
+    rate_rounding: float = Field(ge=0, le=0.01)
+
+    @field_validator("servicing_fee_rates")
+    @classmethod
+    def _fees_in_range(cls, v):
+        for rate in v:
+            if not 0 <= rate <= 0.02:
+                raise ValueError(f"each servicing fee rate must be in [0, 0.02], got {rate}")
+        return v
+
+
+class Tranche(_Terms):
+    name: str = Field(min_length=1)
+    balance: float = Field(gt=0)
+    margin: float = Field(ge=0, le=0.10)
+    step_up_multiple: float = Field(ge=1, le=5)
+    writedown_order: int = Field(ge=0)
+    rating_moodys: str = ""
+    rating_sp: str = ""
+    subordination: float = Field(ge=0, lt=1)
+    type: str = ""
+
+
+class Coupon(_Terms):
+    index: Literal["LIBOR_1M"] = "LIBOR_1M"
+    fixed_cap: float = Field(gt=0, le=0.5)
+    afr_day_count_numerator: int = Field(ge=28, le=31)
+    basis_risk_carry_interest: bool = True
+    shortfall_carry_interest: bool = True
+
+
+class Overcollateralization(_Terms):
+    initial_target: float = Field(ge=0)
+    target_fraction_of_cutoff: float = Field(ge=0, lt=1)
+    target_effective_after: dt.date
+    step_down: Literal[False] = False
+
+
+_STEPS = (
+    "interest_sequential",
+    "principal_distribution_pro_rata",
+    "excess_to_oc_pro_rata",
+    "arla_reimbursement_sequential",
+    "unpaid_interest_sequential",
+    "basis_risk_sequential",
+    "certificates",
+)
+
+
+class PriorityOfPayments(_Terms):
+    steps: tuple[str, ...]
+    unused_derivative_income: Literal["certificates"] = "certificates"
+
+    @field_validator("steps")
+    @classmethod
+    def _known_order(cls, v):
+        if tuple(v) != _STEPS:
+            raise ValueError(f"the waterfall implements exactly {list(_STEPS)}, got {list(v)}")
+        return v
+
+
+class CleanUpCall(_Terms):
+    pool_fraction: float = Field(gt=0, lt=1)
+    date: dt.date
+    price: Literal["par"] = "par"
+
+
+class Derivative(_Terms):
+    name: str
+    kind: Literal["cap", "corridor", "swap"]
+    start: dt.date
+    end: dt.date
+    notional: float = Field(gt=0)
+    strike: float | None = Field(default=None, ge=0, le=0.5)
+    upper_strike: float | None = Field(default=None, ge=0, le=0.5)
+    fixed_rate: float | None = Field(default=None, ge=0, le=0.5)
+    amortization_cpr: float | None = Field(default=None, ge=0, lt=1)
+    # explicit schedule: list of [payment date, notional]; overrides amortization_cpr
+    notional_schedule: tuple[tuple[dt.date, float], ...] | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        if self.kind == "swap" and self.fixed_rate is None:
+            raise ValueError("a swap needs fixed_rate")
+        if self.kind in ("cap", "corridor") and self.strike is None:
+            raise ValueError(f"a {self.kind} needs strike")
+        if self.kind == "corridor" and (self.upper_strike is None or self.upper_strike <= self.strike):
+            raise ValueError("a corridor needs upper_strike > strike")
+        return self
+
+
+class Deal(_Terms):
+    """A deal's terms, validated. Build with :func:`load_deal`."""
+
+    deal: DealInfo
+    dates: Dates
+    collateral: Collateral
+    tranches: tuple[Tranche, ...] = Field(min_length=1)
+    coupon: Coupon
+    overcollateralization: Overcollateralization
+    priority_of_payments: PriorityOfPayments
+    clean_up_call: CleanUpCall
+    derivatives: tuple[Derivative, ...] = ()
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _tranches_consistent(self):
+        names = [t.name for t in self.tranches]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tranche names must be unique, got {names}")
+        orders = sorted(t.writedown_order for t in self.tranches if t.writedown_order > 0)
+        if orders != list(range(1, len(orders) + 1)):
+            raise ValueError(f"writedown_order values above 0 must be 1, 2, ... without gaps, got {orders}")
+        return self
+
+    # -- derived quantities used by the engine ---------------------------------
+    @property
+    def tranche_names(self) -> list[str]:
+        return [t.name for t in self.tranches]
+
+    @property
+    def bond_balance(self) -> float:
+        return float(sum(t.balance for t in self.tranches))
+
+    def tranche_arrays(self) -> dict[str, np.ndarray]:
+        """Tranche terms as arrays in interest-priority order (for the kernels)."""
+        return {
+            "balance": np.array([t.balance for t in self.tranches], dtype=np.float64),
+            "margin": np.array([t.margin for t in self.tranches], dtype=np.float64),
+            "step_up_multiple": np.array([t.step_up_multiple for t in self.tranches], dtype=np.float64),
+            "writedown_order": np.array([t.writedown_order for t in self.tranches], dtype=np.int64),
+        }
+
+
+_PHRASES = (
+    ("Value error, ", ""),
+    ("Input should be greater than or equal to ", "must be >= "),
+    ("Input should be less than or equal to ", "must be <= "),
+    ("Input should be greater than ", "must be > "),
+    ("Input should be less than ", "must be < "),
+    ("Input should be ", "must be "),
+)
+
+
+def _plain(msg: str) -> str:
+    for old, new in _PHRASES:
+        msg = msg.replace(old, new)
+    return msg
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _lookup(data, loc):
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return "<missing>"
+    return cur
+
+
+def deal_path(name_or_path: str | Path | None = None) -> Path:
+    """Resolve a deal: a file path, or the name of a built-in deal (default: the reference deal)."""
+    if name_or_path is None:
+        name_or_path = REFERENCE_DEAL
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    return Path(str(resources.files("stress.scenarios").joinpath("deals", f"{name_or_path}.toml")))
+
+
+def load_deal(name_or_path: str | Path | None = None) -> Deal:
+    """Load and validate a deal file.
+
+    Parameters
+    ----------
+    name_or_path : str or Path, optional
+        Path to a deal TOML file, or the name of a built-in deal
+        (``"impac_cmb_2004_1"``, the default).
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    DealFileError
+        The file is missing, not TOML, or a key is missing or out of range;
+        the message names the file, the key, the value and what is allowed.
+    """
+    path = deal_path(name_or_path)
+    if not path.exists():
+        raise DealFileError(f"deal file {path}: not found")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise DealFileError(f"deal file {path}: not valid TOML: {exc}") from None
+    try:
+        return Deal(**data, source=str(path))
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = _format_loc(err["loc"])
+            value = _lookup(data, err["loc"])
+            msg = _plain(err["msg"])
+            if err["type"] == "missing":
+                lines.append(f"deal file {path.name}: {key}: missing (required)")
+            elif err["type"] == "extra_forbidden":
+                lines.append(f"deal file {path.name}: {key} = {value!r}: unknown key")
+            else:
+                where = f"{key} = {value!r}" if key else "(file)"
+                lines.append(f"deal file {path.name}: {where}: {msg}")
+        raise DealFileError("\n".join(lines)) from None
