@@ -89,7 +89,8 @@ def validate_tape(frame: pd.DataFrame, *, source: str = "<tape>") -> pd.DataFram
 
     def flag(mask: np.ndarray, column: str, values, rule: str) -> None:
         for i in np.flatnonzero(mask)[:_MAX_PROBLEMS_PER_RULE]:
-            problems.append((int(rows[i]), f"row {rows[i]}, column {column!r}, value {values[i]!r}: {rule}"))
+            value = values[i].item() if isinstance(values[i], np.generic) else values[i]
+            problems.append((int(rows[i]), f"row {rows[i]}, column {column!r}, value {value!r}: {rule}"))
 
     for col in COLUMNS:
         raw = frame[col.name]

@@ -141,9 +141,15 @@ def _bootstrap_discount(quotes: dict, curve_date: dt.date, n_months: int) -> np.
         x = np.clip(np.asarray(t_years, float), t[0], t[-1])
         return PchipInterpolator(t, z)(x)
 
+    last_deposit = max(deposits)
+    if last_deposit % 12 == 0 and last_deposit / 12 < min(swaps):
+        # the longest deposit, restated as a semi-annual par rate, anchors the
+        # interpolation of par rates between it and the first swap
+        t_dep = np.array([years(m) for m in range(6, last_deposit + 1, 6)])
+        df_dep = np.exp(-zero(t_dep) * t_dep)
+        swaps[last_deposit / 12] = (1.0 - df_dep[-1]) / (0.5 * df_dep.sum())
     tenors = np.array(sorted(swaps))
     par = np.array([swaps[k] for k in tenors])
-    last_deposit = max(deposits)
     fixed_leg = 0.0
     for months in range(6, int(tenors[-1] * 12) + 1, 6):
         t = years(months)
@@ -235,7 +241,7 @@ def read_curve_file(path: str | Path, *, n_months: int = 420) -> CurveSet:
     for k, col in enumerate(_COLUMNS):
         v = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
         for row in np.flatnonzero(np.isnan(v) | (v < -0.05) | (v > 0.5))[:20]:
-            problems.append(f"row {row + 1}, column {col!r}, value {frame[col].iloc[row]!r}: "
+            problems.append(f"row {row + 1}, column {col!r}, value {frame[col].iloc[row]}: "
                             "must be a decimal rate in [-0.05, 0.5]")
         values[k] = v
     if problems:
