@@ -86,6 +86,69 @@ def _cmd_deal_show(args) -> int:
     return 0
 
 
+# -- cashflows ----------------------------------------------------------------
+def _percent_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be comma-separated numbers, e.g. 0,80,100") from None
+    if not values or any(v < 0 or v > 1000 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: each value must be in [0, 1000] percent")
+    return values
+
+
+def _percent(low: float, high: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be a number (percent)") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be in [{low:g}, {high:g}] percent")
+        return value
+    return parse
+
+
+def _cmd_cashflows(args) -> int:
+    from stress.assumptions import Assumptions
+    from stress.cashflows import run_cashflows
+    from stress.deal import load_deal
+    from stress.rates.curves import load_curve
+    from stress.tables import decrement_table, runs_to_json
+
+    deal = load_deal(args.deal)
+    tape = _load_tape(args.tape)
+    curve = load_curve(args.curve)
+    if args.shock_bp:
+        curve = curve.shifted(args.shock_bp, from_month=args.shock_from).floored(0.0)
+    if args.cpr is not None:
+        speeds = [(f"{args.cpr:g}% CPR", args.cpr / 100.0)]
+    else:
+        speeds = [(f"{p:g}% PPC", f"{p:g} PPC") for p in args.ppc]
+    runs = []
+    for label, prepayment in speeds:
+        assumptions = Assumptions(
+            prepayment=prepayment, default=args.cdr / 100.0, severity=args.severity / 100.0,
+            liquidation_lag=args.lag, advancing=not args.no_advancing,
+            servicer_buyout_90plus=args.buyout, fair_value_sale=args.fair_value_sale)
+        runs.append((label, run_cashflows(deal, tape, curve, assumptions, to=args.to)))
+    if args.periods:
+        frames = []
+        for label, run in runs:
+            frame = run.period_table()
+            frame.insert(0, "speed", label)
+            frames.append(frame)
+        import pandas as pd
+
+        args.periods.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(frames).to_csv(args.periods)
+    if args.json:
+        print(json.dumps(runs_to_json(runs, price=args.price), indent=2))
+    else:
+        print(decrement_table(runs, price=args.price))
+    return 0
+
+
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
@@ -111,6 +174,29 @@ def build_parser() -> argparse.ArgumentParser:
     deal.add_argument("--json", action="store_true")
     deal.set_defaults(func=_cmd_deal_show)
 
+    cf = sub.add_parser("cashflows", help="deterministic run: decrement and price/DM table per class")
+    cf.add_argument("--deal", default=None, help="deal TOML (default: the reference deal)")
+    cf.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
+    cf.add_argument("--ppc", type=_percent_list, default=[0.0, 80.0, 100.0, 150.0, 180.0],
+                    help="speeds in percent of the pricing speed (100 = 30%% CPR); default 0,80,100,150,180")
+    cf.add_argument("--cpr", type=_percent(0, 100), default=None, help="constant CPR in percent (overrides --ppc)")
+    cf.add_argument("--cdr", type=_percent(0, 100), default=0.0, help="constant CDR in percent")
+    cf.add_argument("--severity", type=_percent(0, 100), default=0.0, help="loss severity in percent")
+    cf.add_argument("--lag", type=int, choices=range(0, 121), metavar="MONTHS", default=0,
+                    help="months from default to liquidation [0-120]")
+    cf.add_argument("--no-advancing", action="store_true", help="servicer does not advance delinquent interest")
+    cf.add_argument("--buyout", action="store_true",
+                    help="servicer buys 90+-day delinquent loans at par (2004 servicing amendment)")
+    cf.add_argument("--fair-value-sale", action="store_true",
+                    help="defaulted loans sold at fair value within 3 months instead of foreclosed")
+    cf.add_argument("--curve", default="forward", help="forward | static | FILE.toml (quotes) | FILE.csv (monthly)")
+    cf.add_argument("--shock-bp", type=float, default=0.0, help="parallel shock to every index [bp]")
+    cf.add_argument("--shock-from", type=int, default=0, help="first curve month the shock applies")
+    cf.add_argument("--to", choices=("call", "maturity"), default="call")
+    cf.add_argument("--price", type=_percent(1, 200), default=100.0, help="price for the discount margin [%% of par]")
+    cf.add_argument("--json", action="store_true", help="machine-readable output")
+    cf.add_argument("--periods", type=Path, default=None, help="write the per-period cash-flow table to CSV")
+    cf.set_defaults(func=_cmd_cashflows)
     return parser
 
 

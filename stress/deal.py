@@ -161,6 +161,29 @@ class Derivative(_Terms):
             raise ValueError("a corridor needs upper_strike > strike")
         return self
 
+    def notional_schedule_on(self, payment_dates: np.ndarray) -> np.ndarray:
+        """Notional [USD] for each payment date (nominal dates, datetime64[D]).
+
+        Zero before ``start`` and after ``end``. With ``notional_schedule`` the
+        listed notional holds from its date until the next entry; otherwise
+        ``notional x (1 - SMM)^k`` at ``k`` months after start, SMM from
+        ``amortization_cpr`` (0: constant notional), rounded to the dollar.
+        """
+        dates = np.asarray(payment_dates, dtype="datetime64[D]")
+        start, end = np.datetime64(self.start, "D"), np.datetime64(self.end, "D")
+        live = (dates >= start) & (dates <= end)
+        out = np.zeros(len(dates))
+        if self.notional_schedule:
+            when = np.array([d for d, _ in self.notional_schedule], dtype="datetime64[D]")
+            amounts = np.array([a for _, a in self.notional_schedule], dtype=np.float64)
+            k = np.searchsorted(when, dates, side="right") - 1
+            out = np.where(k >= 0, amounts[np.clip(k, 0, None)], 0.0)
+        else:
+            months = (dates.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)
+            smm = 1.0 - (1.0 - (self.amortization_cpr or 0.0)) ** (1.0 / 12.0)
+            out = np.round(self.notional * (1.0 - smm) ** np.maximum(months, 0))
+        return np.where(live, out, 0.0)
+
 
 class Deal(_Terms):
     """A deal's terms, validated. Build with :func:`load_deal`."""
@@ -194,6 +217,14 @@ class Deal(_Terms):
     @property
     def bond_balance(self) -> float:
         return float(sum(t.balance for t in self.tranches))
+
+    def oc_target_on(self, payment_dates: np.ndarray) -> np.ndarray:
+        """Required overcollateralization [USD] for each nominal payment date."""
+        oc = self.overcollateralization
+        dates = np.asarray(payment_dates, dtype="datetime64[D]")
+        after = dates > np.datetime64(oc.target_effective_after, "D")
+        stepped = oc.target_fraction_of_cutoff * self.collateral.cutoff_balance
+        return np.where(after, stepped, oc.initial_target)
 
     def tranche_arrays(self) -> dict[str, np.ndarray]:
         """Tranche terms as arrays in interest-priority order (for the kernels)."""

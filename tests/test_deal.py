@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from stress.calendar import payment_schedule
 from stress.cli import main
+from stress.derivatives import par_fixed_rate
+from stress.rates.curves import forward_curve
 from stress.deal import deal_path, load_deal
 from stress.errors import DealFileError
 
@@ -28,9 +32,30 @@ def test_reference_deal_matches_term_sheet(deal):
     assert deal.overcollateralization.target_fraction_of_cutoff == 0.005
     assert deal.clean_up_call.pool_fraction == 0.25
     assert str(deal.clean_up_call.date) == "2014-02-25"
-    notionals = sorted(d.notional for d in deal.derivatives)
-    assert sum(notionals) == pytest.approx(479_659_400.0)
-    assert notionals[0] == 18_566_100.0
+
+
+def test_derivative_notionals_match_term_sheet_aggregates(deal):
+    """$18,566,100 on 2004-04-25, $479,659,400 on 2004-05-25, declining, none past 55 months."""
+    schedule = payment_schedule(deal, 120)
+    total = sum(d.notional_schedule_on(schedule.unadjusted_dates) for d in deal.derivatives)
+    assert total[:2].tolist() == [0.0, 0.0]
+    assert total[2] == 18_566_100.0 and total[3] == 479_659_400.0
+    assert np.all(np.diff(total[3:]) <= 0)
+    last = np.flatnonzero(total)[-1]
+    assert str(schedule.unadjusted_dates[last]) == "2008-08-25"     # 55 months after closing
+    assert np.all(total <= deal.bond_balance)
+
+
+def test_swap_fixed_rates_are_par_on_the_builtin_curve(deal):
+    curve = forward_curve()
+    schedule = payment_schedule(deal, 120)
+    t_pay = (schedule.payment_dates - curve.dates[0]).astype(int)
+    t_grid = (curve.dates - curve.dates[0]).astype(int)
+    df = np.exp(np.interp(t_pay, t_grid, np.log(curve.discount)))
+    for d in deal.derivatives:
+        par = par_fixed_rate(d.notional_schedule_on(schedule.unadjusted_dates), curve.libor_1m[:120],
+                             schedule.accrual_days.astype(float), df)
+        assert d.fixed_rate == pytest.approx(round(par, 4), abs=1e-12)
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -48,7 +73,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ("cutoff_balance = 1_000_000_040.00", "", r"collateral\.cutoff_balance: missing \(required\)"),
         ("balance = 21_000_000.00", 'balance = "lots"', r"tranches\[1\]\.balance = 'lots': must be a valid number"),
         ("fixed_cap = 0.115", "fixed_cap = 0.115\nfixd_cap = 1", r"coupon\.fixd_cap = 1: unknown key"),
-        ('kind = "swap"\nfixed_rate = 0.0208', 'kind = "swaption"\nfixed_rate = 0.0208',
+        ('kind = "swap"\nfixed_rate = 0.0278', 'kind = "swaption"\nfixed_rate = 0.0278',
          r"derivatives\[0\]\.kind = 'swaption': must be 'cap', 'corridor' or 'swap'"),
         ("writedown_order = 5", "writedown_order = 7", r"writedown_order values above 0 must be 1, 2, \.\.\."),
     ],

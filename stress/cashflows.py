@@ -1,0 +1,301 @@
+"""The deterministic run: one rate path, one set of assumptions, every loan and bond.
+
+:func:`run_cashflows` wires the pieces together exactly as the Monte Carlo
+engine will for each path:
+
+1. the payment schedule of the deal (:mod:`stress.calendar`);
+2. every loan projected by the collateral kernel (:mod:`stress.pool`) on the
+   index curves (:mod:`stress.rates.curves`);
+3. derivative contract payments on the 1M LIBOR path (:mod:`stress.derivatives`);
+4. the clean-up call date from the projected pool balance;
+5. the bond waterfall (:mod:`stress.waterfall`);
+6. bond analytics per class (:mod:`stress.analytics`).
+
+Conventions
+-----------
+- Period ``t`` (1-based) is payment date ``t``; it is funded by due period
+  ``t`` of the collateral kernel and its coupon uses 1M LIBOR at curve month
+  ``t - 1``.
+- Clean-up call: the first payment date on which the pool balance after that
+  period's collections is <= ``pool_fraction`` of the cut-off balance, or the
+  call date in the deal file, whichever is earlier. ``to="call"`` exercises
+  it; ``to="maturity"`` does not, and the step-up margins apply from the
+  next payment date on.
+- Net mortgage rate for the Available Funds Rate: the balance-weighted net
+  rate of the loans at the start of the due period (before Net Derivative
+  Fees, which the waterfall deducts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from stress import analytics
+from stress.assumptions import Assumptions
+from stress.calendar import Schedule, payment_schedule
+from stress.deal import Deal
+from stress.derivatives import DerivativeContract, derivative_payments
+from stress.errors import ScenarioError
+from stress.pool import PoolCashflows, loan_arrays, project_pool
+from stress.rates.curves import CurveSet
+from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
+
+DEFAULT_PERIODS = 360
+
+
+@dataclass(frozen=True)
+class CashflowRun:
+    """Everything one deterministic run produced.
+
+    Attributes
+    ----------
+    deal : Deal
+    schedule : Schedule
+    pool : PoolCashflows
+        Collateral cash flows by period.
+    bonds : WaterfallResult
+        Bond and deal cash flows by period (and tranche).
+    libor_1m : numpy.ndarray
+        1M LIBOR used for each period's coupon [annual, decimal].
+    derivative_net : numpy.ndarray
+        Net derivative payment to the trust by period [USD].
+    call_period : int
+        0-based index of the first optional call date (exercised when
+        ``to == "call"``), or -1 if the pool never reaches it.
+    to : {"call", "maturity"}
+    assumptions : Assumptions
+    curve_name : str
+    """
+
+    deal: Deal
+    schedule: Schedule
+    pool: PoolCashflows
+    bonds: WaterfallResult
+    libor_1m: np.ndarray
+    derivative_net: np.ndarray
+    call_period: int
+    to: str
+    assumptions: Assumptions
+    curve_name: str
+
+    @property
+    def last_period(self) -> int:
+        """0-based index of the last period with anything outstanding or paid."""
+        if self.to == "call" and self.call_period >= 0:
+            return self.call_period
+        alive = np.flatnonzero(self.pool.pool_balance_begin > 0.005)
+        return int(alive[-1]) if alive.size else 0
+
+    def class_cashflow(self, j: int) -> np.ndarray:
+        """All cash paid to class ``j`` by period [USD]: interest, principal, reimbursements, basis risk."""
+        b = self.bonds
+        return (b.interest_paid[:, j] + b.principal_paid[:, j] + b.shortfall_paid[:, j]
+                + b.arla_reimbursed[:, j] + b.basis_risk_paid_from_derivatives[:, j]
+                + b.basis_risk_paid_from_excess[:, j])
+
+    def class_summary(self, *, price: float = 100.0) -> pd.DataFrame:
+        """Per class: WAL, modified duration, discount margin at ``price``, window, impairments.
+
+        Parameters
+        ----------
+        price : float
+            Price [percent of original balance] for the discount margin.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: class name. Columns: ``wal_years``, ``modified_duration``
+            [years], ``dm_bp`` [basis points], ``first_principal``,
+            ``last_principal`` (``YYYY-MM``), ``writedown`` [USD, principal
+            written down and not reimbursed], ``interest_shortfall`` [USD,
+            unpaid at the end], ``basis_risk_unpaid`` [USD, carryforward
+            unpaid at the end].
+        """
+        b = self.bonds
+        end = self.last_period
+        rows = {}
+        for j, name in enumerate(self.deal.tranche_names):
+            principal = b.principal_paid[:, j]
+            cash = self.class_cashflow(j)
+            dm = analytics.discount_margin(cash, self.libor_1m, self.schedule.accrual_days,
+                                           price=price, original_balance=self.deal.tranches[j].balance)
+            first, last = analytics.payment_window(principal, self.schedule.unadjusted_dates)
+            rows[name] = {
+                "wal_years": analytics.weighted_average_life(principal, self.schedule.years_from_settlement),
+                "modified_duration": analytics.modified_duration(cash, self.libor_1m, self.schedule.accrual_days,
+                                                                 margin=dm),
+                "dm_bp": dm * 1e4,
+                "first_principal": first,
+                "last_principal": last,
+                "writedown": float(b.allocated_realized_loss[end, j]),
+                "interest_shortfall": float(b.interest_shortfall[end, j]),
+                "basis_risk_unpaid": float(b.basis_risk_carryforward[end, j]),
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def period_table(self) -> pd.DataFrame:
+        """The full per-period collateral and bond cash-flow table (one row per payment date)."""
+        b, p = self.bonds, self.pool
+        n = self.last_period + 1
+        frame = pd.DataFrame({
+            "date": self.schedule.payment_dates[:n].astype(str),
+            "accrual_days": self.schedule.accrual_days[:n],
+            "libor_1m": self.libor_1m[:n],
+            "afr": b.afr[:n],
+            "pool_balance": p.pool_balance_end[:n],
+            "scheduled_principal": p.scheduled_principal[:n],
+            "prepayment": p.prepayment[:n],
+            "default_balance": p.default_balance[:n],
+            "liquidated_balance": p.liquidated_balance[:n],
+            "realized_loss": p.realized_loss[:n],
+            "scheduled_interest": p.scheduled_interest[:n],
+            "servicing_fee": p.servicing_fee[:n],
+            "master_servicing_fee": p.master_servicing_fee[:n],
+            "trustee_fee": p.trustee_fee[:n],
+            "lpmi_premium": p.lpmi_premium[:n],
+            "net_interest": p.net_interest[:n],
+            "derivative_net": self.derivative_net[:n],
+            "bond_balance": b.balance[:n].sum(axis=1),
+            "oc": b.oc[:n],
+            "oc_target": b.oc_target[:n],
+            "oc_release": b.oc_release[:n],
+            "excess_cashflow": b.excess_cashflow[:n],
+            "extra_principal": b.extra_principal[:n],
+            "cap_income": b.derivative_income[:n],
+            "certificate_residual": b.certificate_residual[:n],
+            "cpr": self.realized_cpr()[:n],
+            "cdr": self.realized_cdr()[:n],
+        })
+        for j, name in enumerate(self.deal.tranche_names):
+            frame[f"{name} balance"] = b.balance[:n, j]
+            frame[f"{name} coupon"] = b.coupon[:n, j]
+            frame[f"{name} interest"] = b.interest_paid[:n, j]
+            frame[f"{name} principal"] = b.principal_paid[:n, j]
+            frame[f"{name} writedown"] = b.writedown[:n, j]
+        frame.index = pd.RangeIndex(1, n + 1, name="period")
+        return frame
+
+    def realized_cpr(self) -> np.ndarray:
+        """CPR by period as the remittance report computes it (prepayments / (begin - scheduled))."""
+        from stress import conventions
+
+        p = self.pool
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monthly = conventions.smm(p.prepayment, p.pool_balance_begin, p.scheduled_principal)
+        return np.nan_to_num(conventions.cpr(monthly))
+
+    def realized_cdr(self) -> np.ndarray:
+        """CDR by period as the remittance report computes it (liquidated / beginning balance)."""
+        from stress import conventions
+
+        p = self.pool
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monthly = conventions.mdr(p.liquidated_balance, p.pool_balance_begin)
+        return np.nan_to_num(conventions.cdr(monthly))
+
+
+def _lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
+    """Curve columns as the kernel reads them (column ``a - 1`` for an adjustment at month ``a``).
+
+    The kernel's convention is a one-month look-back; a deal with a longer one
+    sees older values (columns shift right), a zero look-back the same month's.
+    """
+    shift = lookback - 1
+    if shift == 0:
+        return rates
+    if shift > 0:
+        return np.hstack([np.repeat(rates[:, :1], shift, axis=1), rates[:, :-shift]])
+    return rates[:, 1:]
+
+
+def deal_contracts(deal: Deal, schedule: Schedule) -> list[DerivativeContract]:
+    """The deal file's derivative contracts with their notional on each payment date."""
+    contracts = []
+    for d in deal.derivatives:
+        rate = d.fixed_rate if d.kind == "swap" else d.strike
+        contracts.append(DerivativeContract(kind=d.kind, notional=d.notional_schedule_on(schedule.unadjusted_dates),
+                                            strike=rate, upper_strike=d.upper_strike, name=d.name))
+    return contracts
+
+
+def clean_up_call_period(deal: Deal, schedule: Schedule, pool_balance_end: np.ndarray) -> int:
+    """0-based index of the first payment date on which the clean-up call may be exercised (-1: never)."""
+    call = deal.clean_up_call
+    threshold = call.pool_fraction * deal.collateral.cutoff_balance
+    by_balance = np.flatnonzero(pool_balance_end <= threshold + 1e-6)
+    by_date = schedule.period_of(call.date)
+    candidates = [int(by_balance[0])] if by_balance.size else []
+    if by_date < schedule.n_periods:
+        candidates.append(by_date)
+    return min(candidates) if candidates else -1
+
+
+def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: Assumptions, *,
+                  to: Literal["call", "maturity"] = "call", n_periods: int = DEFAULT_PERIODS) -> CashflowRun:
+    """Run the deal once, deterministically.
+
+    Parameters
+    ----------
+    deal : Deal
+        From :func:`stress.deal.load_deal`.
+    tape : pandas.DataFrame
+        A validated loan tape (:func:`stress.collateral.read_tape`).
+    curve : CurveSet
+        Index paths by month from the cut-off date.
+    assumptions : Assumptions
+        Prepayment, default, severity, lag, advancing, servicing options.
+    to : {"call", "maturity"}
+        Exercise the clean-up call on its first date, or run to maturity with
+        stepped-up margins after that date.
+    n_periods : int
+        Payment dates to project [months].
+
+    Returns
+    -------
+    CashflowRun
+    """
+    if to not in ("call", "maturity"):
+        raise ScenarioError(f"to = {to!r}: must be 'call' or 'maturity'")
+    if curve.n_months < n_periods:
+        raise ScenarioError(f"curve {curve.name}: {curve.n_months} months: need at least {n_periods}")
+    schedule = payment_schedule(deal, n_periods)
+    loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                        trustee_fee_rate=deal.collateral.trustee_fee_rate)
+    # The kernel reads an adjustment at month a from column a - 1; a deal with a
+    # longer look-back shifts the curve right (earlier observations).
+    index_rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
+    pool = project_pool(loans, index_rates, assumptions, n_periods=n_periods)
+
+    libor = np.ascontiguousarray(curve.libor_1m[:n_periods])
+    derivative_net = derivative_payments(deal_contracts(deal, schedule), libor, schedule.accrual_days).net
+    call_period = clean_up_call_period(deal, schedule, pool.pool_balance_end)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        net_rate = np.where(pool.pool_balance_begin > 0, pool.net_rate_balance / pool.pool_balance_begin, 0.0)
+    tranche = deal.tranche_arrays()
+    inputs = WaterfallInputs(
+        original_balance=tranche["balance"],
+        margin=tranche["margin"],
+        stepup_multiple=tranche["step_up_multiple"],
+        writedown_rank=tranche["writedown_order"] - 1,
+        libor_1m=libor,
+        accrual_days=schedule.accrual_days.astype(np.float64),
+        net_interest=pool.net_interest,
+        principal_remittance=pool.scheduled_principal + pool.prepayment + pool.recovery,
+        realized_loss=pool.realized_loss,
+        pool_balance_prior=pool.pool_balance_begin,
+        pool_balance_end=pool.pool_balance_end,
+        net_mortgage_rate=net_rate,
+        derivative_net=derivative_net,
+        oc_target=deal.oc_target_on(schedule.unadjusted_dates),
+        coupon_cap=deal.coupon.fixed_cap,
+        stepup_period=(call_period + 1 if (to == "maturity" and call_period >= 0) else n_periods),
+        call_period=(call_period if to == "call" else -1),
+        tranche_names=tuple(deal.tranche_names),
+    )
+    bonds = run_waterfall(inputs)
+    return CashflowRun(deal, schedule, pool, bonds, libor, derivative_net, call_period, to,
+                       assumptions, curve.name)

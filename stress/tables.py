@@ -1,0 +1,103 @@
+"""The dealer's decrement and price/DM table, as text and as JSON.
+
+One column per speed, one block of rows per class: WAL, modified duration,
+discount margin at the given price, principal window, and the impairments a
+stress run can produce (principal written down, unpaid interest shortfall,
+unpaid basis risk).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if kind == "years":
+        return f"{value:.2f}"
+    if kind == "bp":
+        return f"{value:.1f}"
+    if kind == "usd":
+        return f"{value:,.0f}"
+    return str(value)
+
+
+_ROWS = (
+    ("WAL (yr)", "wal_years", "years"),
+    ("Mod Dur (yr)", "modified_duration", "years"),
+    ("DM (bp)", "dm_bp", "bp"),
+    ("First Prin", "first_principal", "text"),
+    ("Last Prin", "last_principal", "text"),
+    ("Writedown ($)", "writedown", "usd"),
+    ("Int Shortfall ($)", "interest_shortfall", "usd"),
+    ("Basis Risk Unpaid ($)", "basis_risk_unpaid", "usd"),
+)
+
+
+def decrement_table(runs, *, price: float = 100.0) -> str:
+    """Text table for ``runs``, a list of ``(speed label, CashflowRun)``."""
+    if not runs:
+        return ""
+    first = runs[0][1]
+    a = first.assumptions
+    header = [
+        f"{first.deal.deal.name}: decrement and price/DM table, to {first.to}",
+        f"curve: {first.curve_name}; price {price:.2f}; CDR {np.atleast_1d(a.cdr(1))[0]:.2%}, "
+        f"severity {np.atleast_1d(a.severity_vector(1))[0]:.0%}, lag {a.liquidation_lag} months, "
+        f"advancing {'on' if a.advancing else 'off'}",
+        "WAL and duration in years from settlement; DM over the projected 1M LIBOR path, actual/360",
+        "",
+    ]
+    summaries = [(label, run.class_summary(price=price)) for label, run in runs]
+    width = max(12, *(len(label) + 2 for label, _ in runs))
+    lines = header + [f"{'Class':<6}{'':<22}" + "".join(f"{label:>{width}}" for label, _ in runs)]
+    for name in first.deal.tranche_names:
+        for k, (title, key, kind) in enumerate(_ROWS):
+            cells = "".join(f"{_fmt(s.loc[name, key], kind):>{width}}" for _, s in summaries)
+            lines.append(f"{name if k == 0 else '':<6}{title:<22}{cells}")
+        lines.append("")
+    calls = "".join(f"{_fmt(str(run.schedule.unadjusted_dates[run.call_period])[:7] if run.call_period >= 0 else None, 'text'):>{width}}"
+                    for _, run in runs)
+    lines.append(f"{'':<6}{'Call date':<22}{calls}")
+    return "\n".join(lines)
+
+
+def runs_to_json(runs, *, price: float = 100.0) -> dict:
+    """JSON-ready dict: per speed, per class figures and the per-period series."""
+    out = {"price": price, "runs": []}
+    for label, run in runs:
+        summary = run.class_summary(price=price)
+        classes = {}
+        for name in run.deal.tranche_names:
+            row = summary.loc[name]
+            classes[name] = {key: (None if isinstance(row[key], float) and not math.isfinite(row[key])
+                                   else (row[key] if isinstance(row[key], str) or row[key] is None
+                                         else float(row[key])))
+                             for _, key, _ in _ROWS}
+        table = run.period_table()
+        series = {
+            "date": table["date"].tolist(),
+            "libor_1m": table["libor_1m"].round(8).tolist(),
+            "afr": table["afr"].round(8).tolist(),
+            "pool_balance": table["pool_balance"].round(2).tolist(),
+            "bond_balance": table["bond_balance"].round(2).tolist(),
+            "oc": table["oc"].round(2).tolist(),
+            "oc_target": table["oc_target"].round(2).tolist(),
+            "excess_cashflow": table["excess_cashflow"].round(2).tolist(),
+            "cap_income": table["cap_income"].round(2).tolist(),
+            "cpr": table["cpr"].round(8).tolist(),
+            "cdr": table["cdr"].round(8).tolist(),
+        }
+        out["runs"].append({
+            "speed": label,
+            "to": run.to,
+            "curve": run.curve_name,
+            "call_date": (str(run.schedule.unadjusted_dates[run.call_period])
+                          if run.call_period >= 0 else None),
+            "classes": classes,
+            "periods": series,
+        })
+    return out
