@@ -1,0 +1,329 @@
+"""Bond waterfall kernels: one path over payment dates, and paths x payment dates.
+
+numba only: plain arrays in, ``out`` arrays filled, no exceptions. The rules,
+the conventions chosen where the term sheet is silent, and the rounding are
+documented in :mod:`stress.waterfall`; the readable twin that tests compare
+against is ``tests/reference/waterfall_reference.py``. Read that twin first —
+this file is the same algorithm written for speed (state in local arrays,
+outputs packed into two arrays indexed by the field constants below).
+
+Money is float64 dollars rounded to the cent (:func:`_round_cents`) at every
+amount the trustee would print; running remainders are re-rounded after each
+subtraction so that float noise never accumulates into a cent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from stress.accelerate import kernel
+
+# Per-tranche outputs: out_tranche[..., t, j, field]
+BALANCE = 0
+INTEREST_PAID = 1
+PRINCIPAL_PAID = 2
+WRITEDOWN = 3
+ALLOCATED_REALIZED_LOSS = 4
+ARLA_REIMBURSED = 5
+INTEREST_SHORTFALL = 6
+SHORTFALL_PAID = 7
+BASIS_RISK_SHORTFALL = 8
+BASIS_RISK_PAID_FROM_DERIVATIVES = 9
+BASIS_RISK_PAID_FROM_EXCESS = 10
+BASIS_RISK_CARRYFORWARD = 11
+COUPON = 12
+TRANCHE_FIELDS = (
+    "balance", "interest_paid", "principal_paid", "writedown", "allocated_realized_loss",
+    "arla_reimbursed", "interest_shortfall", "shortfall_paid", "basis_risk_shortfall",
+    "basis_risk_paid_from_derivatives", "basis_risk_paid_from_excess",
+    "basis_risk_carryforward", "coupon",
+)
+
+# Per-period outputs: out_period[..., t, field]
+AFR = 0
+OC = 1
+OC_TARGET = 2
+OC_RELEASE = 3
+EXCESS_CASHFLOW = 4
+EXTRA_PRINCIPAL = 5
+DERIVATIVE_INCOME = 6
+DERIVATIVE_FEE = 7
+CERTIFICATE_RESIDUAL = 8
+CALL_PROCEEDS = 9
+PRINCIPAL_DISTRIBUTION = 10
+PERIOD_FIELDS = (
+    "afr", "oc", "oc_target", "oc_release", "excess_cashflow", "extra_principal",
+    "derivative_income", "derivative_fee", "certificate_residual", "call_proceeds",
+    "principal_distribution",
+)
+
+
+@kernel
+def _round_cents(x):
+    # Half-up to the cent. The same expression is used by the reference twin so
+    # both round identically (float64, no fastmath: bit-for-bit reproducible).
+    return math.floor(x * 100.0 + 0.5) / 100.0
+
+
+@kernel
+def _pay_pro_rata(amount, balance, out_pay):
+    """Split ``amount`` over ``balance`` pro rata, in cents; returns the total paid.
+
+    Each class but the last with a positive balance gets round_cents(amount x
+    balance_j / total); the last gets the rounding residual, so the split sums to
+    ``amount`` exactly. No class gets more than its balance (a residual that would
+    overshoot goes to the earlier classes in order). If ``amount`` covers every
+    balance, every class is paid in full and the total paid is the bond balance.
+    """
+    n_j = balance.shape[0]
+    total = 0.0
+    last = -1
+    for j in range(n_j):
+        out_pay[j] = 0.0
+        total += balance[j]
+        if balance[j] > 0.0:
+            last = j
+    total = _round_cents(total)
+    if amount <= 0.0 or last < 0:
+        return 0.0
+    if amount >= total:
+        for j in range(n_j):
+            out_pay[j] = balance[j]
+        return total
+    given = 0.0
+    for j in range(last):
+        if balance[j] > 0.0:
+            out_pay[j] = min(_round_cents(amount * balance[j] / total), balance[j])
+            given = _round_cents(given + out_pay[j])
+    out_pay[last] = min(_round_cents(amount - given), balance[last])
+    left = _round_cents(amount - given - out_pay[last])
+    for j in range(n_j):
+        if left <= 0.0:
+            break
+        extra = min(left, _round_cents(balance[j] - out_pay[j]))
+        out_pay[j] = _round_cents(out_pay[j] + extra)
+        left = _round_cents(left - extra)
+    return amount
+
+
+# j = tranches, t = periods
+@kernel
+def _waterfall_path(
+    balance0, margin, stepup_multiple, writedown_order, reimbursement_order,  # (j,) / (k,)
+    libor_1m, accrual_days, net_interest, principal_remittance,  # (t,)
+    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (t,)
+    coupon_cap, stepup_period, call_period,  # scalars
+    out_tranche,  # (t, j, len(TRANCHE_FIELDS))
+    out_period,  # (t, len(PERIOD_FIELDS))
+):
+    n_t = libor_1m.shape[0]
+    n_j = balance0.shape[0]
+    # State carried from one Payment Date to the next.
+    balance = np.empty(n_j)
+    arla = np.zeros(n_j)  # Allocated Realized Loss Amount outstanding
+    uis = np.zeros(n_j)  # Unpaid Interest Shortfall Amount outstanding
+    brcf = np.zeros(n_j)  # Basis Risk Shortfall Carryforward outstanding
+    for j in range(n_j):
+        balance[j] = _round_cents(balance0[j])
+    # Scratch for one Payment Date.
+    coupon = np.zeros(n_j)
+    interest_due = np.zeros(n_j)
+    pay = np.zeros(n_j)
+
+    for t in range(n_t):
+        for j in range(n_j):
+            for f in range(out_tranche.shape[2]):
+                out_tranche[t, j, f] = 0.0
+        for f in range(out_period.shape[1]):
+            out_period[t, f] = 0.0
+        if call_period >= 0 and t > call_period:
+            out_period[t, AFR] = np.nan  # no bonds after the call
+            continue
+
+        is_call = t == call_period
+        days = accrual_days[t]
+        pool_prior = _round_cents(pool_balance_prior[t])
+        pool_end = _round_cents(pool_balance_end[t])
+        principal_funds = _round_cents(principal_remittance[t])
+        target = _round_cents(oc_target[t])
+        call_proceeds = 0.0
+        if is_call:
+            # The pool is bought at par: its balance becomes principal cash, and
+            # the trust holds no loans afterwards (so no OC target either).
+            call_proceeds = pool_end
+            principal_funds = _round_cents(principal_funds + call_proceeds)
+            pool_end = 0.0
+            target = 0.0
+
+        # Net Derivative Fees come out of interest first, then (rarely) principal.
+        net = _round_cents(derivative_net[t])
+        fee = -net if net < 0.0 else 0.0
+        income = net if net > 0.0 else 0.0
+        interest_funds = _round_cents(_round_cents(net_interest[t]) - fee)
+        fee_paid = fee
+        if interest_funds < 0.0:
+            spill = -interest_funds
+            interest_funds = 0.0
+            if spill > principal_funds:
+                fee_paid = _round_cents(fee - (spill - principal_funds))
+                spill = principal_funds
+            principal_funds = _round_cents(principal_funds - spill)
+
+        # Net Mortgage Rate after Net Derivative Fees, and the Available Funds Rate.
+        nmr = net_mortgage_rate[t]
+        if pool_prior > 0.0:
+            nmr = nmr - fee * 12.0 / pool_prior
+        bonds = 0.0
+        for j in range(n_j):
+            bonds += balance[j]
+        bonds = _round_cents(bonds)
+        if bonds > 0.0:
+            afr = max(nmr * pool_prior / bonds * 30.0 / days, 0.0)
+            out_period[t, AFR] = afr
+        else:
+            afr = np.inf  # no bonds: the AFR does not bind (carried amounts still accrue)
+            out_period[t, AFR] = np.nan
+
+        # Coupons, current interest, Basis Risk Shortfall, interest on carried amounts.
+        for j in range(n_j):
+            m = margin[j]
+            if t >= stepup_period:
+                m = m * stepup_multiple[j]
+            full_rate = min(max(libor_1m[t] + m, 0.0), coupon_cap)
+            c = min(full_rate, afr)
+            coupon[j] = c
+            out_tranche[t, j, COUPON] = c
+            interest_due[j] = _round_cents(balance[j] * c * days / 360.0)
+            brs = _round_cents(_round_cents(balance[j] * full_rate * days / 360.0) - interest_due[j])
+            out_tranche[t, j, BASIS_RISK_SHORTFALL] = brs
+            uis[j] = _round_cents(uis[j] + _round_cents(uis[j] * c * days / 360.0))
+            brcf[j] = _round_cents(brcf[j] + _round_cents(brcf[j] * c * days / 360.0) + brs)
+
+        # (1) Interest funds, sequentially.
+        for j in range(n_j):
+            paid = min(interest_due[j], interest_funds)
+            interest_funds = _round_cents(interest_funds - paid)
+            out_tranche[t, j, INTEREST_PAID] = paid
+            # Unpaid current interest joins the Unpaid Interest Shortfall Amount at once.
+            uis[j] = _round_cents(uis[j] + interest_due[j] - paid)
+
+        # (2) Principal Distribution Amount, pro rata, after any OC release.
+        oc_before_release = pool_end - (bonds - principal_funds)
+        release = _round_cents(max(0.0, min(principal_funds, oc_before_release - target)))
+        pda = _round_cents(principal_funds - release)
+        pda_paid = _pay_pro_rata(pda, balance, pay)
+        for j in range(n_j):
+            balance[j] = _round_cents(balance[j] - pay[j])
+            out_tranche[t, j, PRINCIPAL_PAID] = pay[j]
+        excess = _round_cents(interest_funds + release + (pda - pda_paid))
+        out_period[t, OC_TARGET] = target
+        out_period[t, OC_RELEASE] = release
+        out_period[t, PRINCIPAL_DISTRIBUTION] = pda_paid
+        out_period[t, EXCESS_CASHFLOW] = excess
+
+        # (3) Excess Cash Flow as principal, pro rata, to build or restore OC.
+        bonds = 0.0
+        for j in range(n_j):
+            bonds += balance[j]
+        bonds = _round_cents(bonds)
+        needed = _round_cents(target - (pool_end - bonds))
+        extra = min(max(needed, 0.0), excess, bonds)
+        extra = _pay_pro_rata(extra, balance, pay)
+        for j in range(n_j):
+            balance[j] = _round_cents(balance[j] - pay[j])
+            out_tranche[t, j, PRINCIPAL_PAID] = _round_cents(out_tranche[t, j, PRINCIPAL_PAID] + pay[j])
+        excess = _round_cents(excess - extra)
+        out_period[t, EXTRA_PRINCIPAL] = extra
+
+        # Realized Losses not absorbed: write down bonds above the pool balance.
+        bonds = 0.0
+        for j in range(n_j):
+            bonds += balance[j]
+        under = _round_cents(bonds - pool_end)
+        for k in range(writedown_order.shape[0]):
+            if under <= 0.0:
+                break
+            j = writedown_order[k]
+            w = min(under, balance[j])
+            balance[j] = _round_cents(balance[j] - w)
+            arla[j] = _round_cents(arla[j] + w)
+            out_tranche[t, j, WRITEDOWN] = w
+            under = _round_cents(under - w)
+        if is_call:
+            # Bonds are retired at the call: whatever the cash could not pay is a
+            # loss to the class, the senior-most class included, most junior first.
+            for j in range(n_j - 1, -1, -1):
+                if under <= 0.0:
+                    break
+                w = min(under, balance[j])
+                balance[j] = _round_cents(balance[j] - w)
+                arla[j] = _round_cents(arla[j] + w)
+                out_tranche[t, j, WRITEDOWN] = _round_cents(out_tranche[t, j, WRITEDOWN] + w)
+                under = _round_cents(under - w)
+
+        # (4) Allocated Realized Loss Amounts, in reimbursement order.
+        for k in range(reimbursement_order.shape[0]):
+            j = reimbursement_order[k]
+            paid = min(arla[j], excess)
+            arla[j] = _round_cents(arla[j] - paid)
+            excess = _round_cents(excess - paid)
+            out_tranche[t, j, ARLA_REIMBURSED] = paid
+
+        # (5) Unpaid Interest Shortfall Amounts, sequentially.
+        for j in range(n_j):
+            paid = min(uis[j], excess)
+            uis[j] = _round_cents(uis[j] - paid)
+            excess = _round_cents(excess - paid)
+            out_tranche[t, j, SHORTFALL_PAID] = paid
+
+        # (6) Basis Risk Amounts: derivative receipts first, then Excess Cash Flow.
+        for j in range(n_j):
+            paid = min(brcf[j], income)
+            brcf[j] = _round_cents(brcf[j] - paid)
+            income = _round_cents(income - paid)
+            out_tranche[t, j, BASIS_RISK_PAID_FROM_DERIVATIVES] = paid
+        for j in range(n_j):
+            paid = min(brcf[j], excess)
+            brcf[j] = _round_cents(brcf[j] - paid)
+            excess = _round_cents(excess - paid)
+            out_tranche[t, j, BASIS_RISK_PAID_FROM_EXCESS] = paid
+
+        # (7) The rest, and derivative receipts not needed, to the Certificates.
+        out_period[t, CERTIFICATE_RESIDUAL] = _round_cents(excess + income)
+        out_period[t, DERIVATIVE_INCOME] = net if net > 0.0 else 0.0
+        out_period[t, DERIVATIVE_FEE] = fee_paid
+        out_period[t, CALL_PROCEEDS] = call_proceeds
+
+        bonds = 0.0
+        for j in range(n_j):
+            bonds += balance[j]
+            out_tranche[t, j, BALANCE] = balance[j]
+            out_tranche[t, j, ALLOCATED_REALIZED_LOSS] = arla[j]
+            out_tranche[t, j, INTEREST_SHORTFALL] = uis[j]
+            out_tranche[t, j, BASIS_RISK_CARRYFORWARD] = brcf[j]
+        out_period[t, OC] = _round_cents(pool_end - bonds)
+
+
+# p = paths, j = tranches, t = periods
+@kernel
+def _waterfall_paths(
+    balance0, margin, stepup_multiple, writedown_order, reimbursement_order,  # (j,) / (k,)
+    libor_1m, accrual_days, net_interest, principal_remittance,  # (p, t)
+    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (p, t)
+    coupon_cap, stepup_period, call_period,  # scalar, (p,), (p,)
+    out_tranche,  # (p, t, j, len(TRANCHE_FIELDS))
+    out_period,  # (p, t, len(PERIOD_FIELDS))
+):
+    # Paths are independent; one serial loop keeps the kernel deterministic and
+    # lets dask's threads (nogil) provide the parallelism across chunks.
+    for p in range(libor_1m.shape[0]):
+        _waterfall_path(
+            balance0, margin, stepup_multiple, writedown_order, reimbursement_order,
+            libor_1m[p], accrual_days[p], net_interest[p], principal_remittance[p],
+            pool_balance_prior[p], pool_balance_end[p], net_mortgage_rate[p],
+            derivative_net[p], oc_target[p],
+            coupon_cap, stepup_period[p], call_period[p],
+            out_tranche[p], out_period[p],
+        )
