@@ -4,7 +4,7 @@ Runs the full pool (the reference pool if :mod:`stress.collateral.reference_pool
 provides one, else a synthetic 3,951-loan pool shaped like Impac CMB 2004-1)
 for 360 months under a few assumption sets and prints the throughput.
 
-    python benchmarks/bench_collateral.py [--repeat 20]
+    python benchmarks/bench_collateral.py [--repeat 20] [--tape TAPE.parquet]
 """
 
 from __future__ import annotations
@@ -60,10 +60,16 @@ def synthetic_loans(n: int = N_LOANS, seed: int = 20040101) -> LoanArrays:
     )
 
 
-def reference_or_synthetic() -> tuple[LoanArrays, str]:
+def reference_or_synthetic(tape_path: str | None = None) -> tuple[LoanArrays, str]:
+    from stress.pool import loan_arrays
+
+    if tape_path:
+        from stress.collateral.tape import read_tape
+
+        tape = read_tape(tape_path)
+        return loan_arrays(tape, master_servicing_fee_rate=0.0003, trustee_fee_rate=0.000043), tape_path
     try:  # another module may provide the representative tape
         from stress.collateral import reference_pool  # type: ignore[attr-defined]
-        from stress.pool import loan_arrays
 
         tape = reference_pool.reference_tape()  # pragma: no cover - depends on that module's API
         return loan_arrays(tape, master_servicing_fee_rate=0.0003, trustee_fee_rate=0.000043), "reference tape"
@@ -80,8 +86,9 @@ def index_path(n_periods: int) -> np.ndarray:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--tape", help="a loan tape (.csv or .parquet) to run instead of the synthetic pool")
     args = parser.parse_args()
-    loans, source = reference_or_synthetic()
+    loans, source = reference_or_synthetic(args.tape)
     rates = index_path(N_PERIODS)
     cases = {
         "30% CPR, no defaults": Assumptions(prepayment=0.30),
