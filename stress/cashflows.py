@@ -44,9 +44,6 @@ from stress.pool import PoolCashflows, loan_arrays, project_pool
 from stress.rates.curves import CurveSet
 from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
 
-DEFAULT_PERIODS = 360
-
-
 @dataclass(frozen=True)
 class CashflowRun:
     """Everything one deterministic run produced.
@@ -198,6 +195,11 @@ class CashflowRun:
         return np.nan_to_num(conventions.cdr(monthly))
 
 
+def horizon(tape: pd.DataFrame, assumptions: Assumptions) -> int:
+    """Periods a run needs: the longest remaining term plus the liquidation lag [months]."""
+    return int(tape["remaining_term"].max()) + assumptions.effective_liquidation_lag()
+
+
 def _lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
     """Curve columns as the kernel reads them (column ``a - 1`` for an adjustment at month ``a``).
 
@@ -235,7 +237,7 @@ def clean_up_call_period(deal: Deal, schedule: Schedule, pool_balance_end: np.nd
 
 
 def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: Assumptions, *,
-                  to: Literal["call", "maturity"] = "call", n_periods: int = DEFAULT_PERIODS) -> CashflowRun:
+                  to: Literal["call", "maturity"] = "call", n_periods: int | None = None) -> CashflowRun:
     """Run the deal once, deterministically.
 
     Parameters
@@ -251,13 +253,17 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
     to : {"call", "maturity"}
         Exercise the clean-up call on its first date, or run to maturity with
         stepped-up margins after that date.
-    n_periods : int
-        Payment dates to project [months].
+    n_periods : int, optional
+        Payment dates to project [months]. Default: the longest remaining
+        term plus the liquidation lag, so loans defaulting in their last
+        months are liquidated inside the run.
 
     Returns
     -------
     CashflowRun
     """
+    if n_periods is None:
+        n_periods = horizon(tape, assumptions)
     if to not in ("call", "maturity"):
         raise ScenarioError(f"to = {to!r}: must be 'call' or 'maturity'")
     if curve.n_months < n_periods:
