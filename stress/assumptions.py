@@ -134,7 +134,7 @@ def _normalize_behaviour(field: str, value, what: str, curves: tuple[str, ...]):
     try:
         items = tuple(np.asarray(value, dtype=np.float64).ravel().tolist())
     except (TypeError, ValueError):
-        _fail(field, value, f"must be a number, a sequence of numbers or a curve multiple")
+        _fail(field, value, "must be a number, a sequence of numbers or a curve multiple")
     if len(items) == 0:
         _fail(field, value, "a per-period vector must have at least one value")
     for i, item in enumerate(items):

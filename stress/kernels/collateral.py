@@ -25,9 +25,11 @@ payment due 2004-02-01, which funds the 2004-02-25 payment date.
    ``rounding`` (halves up), then held within +/- ``initial_cap`` (the first
    adjustment projected) or +/- ``periodic_cap`` (later ones) of the previous
    rate, then within ``[min_rate, max_rate]``. The rounding comes before the
-   caps because the notes say so ("the sum of the index and the margin,
-   rounded to the nearest 1/8%, subject to the periodic and lifetime caps"):
-   rounding after capping could push a capped rate past its cap.
+   caps because that is the order the standard ARM note states (the uniform
+   Fannie Mae / Freddie Mac ARM notes: add the margin to the index, round the
+   sum to the nearest 1/8%, and "subject to the limits" on changes the
+   rounded amount is the new rate); the caps are hard limits, so applying
+   them last guarantees no rounding ever pushes a rate past one.
 2. **Level payment.** The scheduled payment is the annuity that repays the
    performing balance over the remaining term at the current rate:
    ``P = B r / (1 - (1 + r)^-n)``, ``r = rate / 12`` (``B / n`` at a zero
@@ -50,7 +52,7 @@ payment due 2004-02-01, which funds the 2004-02-25 payment date.
    liquidates in the month of default. With ``advancing`` the servicer
    advances interest on the delinquent balance in each of those ``lag``
    months at the loan's current rate less the servicing fee (the servicer
-   keeps its fee out of what it would advance); the master servicing fee,
+   keeps its fee out of what it would advance; never below zero); the master servicing fee,
    trustee fee and LPMI premium are paid on that balance as on a performing
    one, so the trust nets the net mortgage rate on it. Without advancing
    nothing is collected or paid on it. Advances are assumed recovered
@@ -164,7 +166,9 @@ def _level_payment(balance, monthly_rate, n_months):
         return balance
     if monthly_rate == 0.0:
         return balance / n_months
-    return balance * monthly_rate / (1.0 - (1.0 + monthly_rate) ** (-n_months))
+    # 1 - (1 + r)^-n written with expm1 / log1p: the plain form loses digits to
+    # cancellation when r n is small (a 0.04% coupon loses 4 of 16 digits).
+    return balance * monthly_rate / -math.expm1(-n_months * math.log1p(monthly_rate))
 
 
 @kernel
@@ -229,6 +233,7 @@ def _project_pool(
         freq = reset_frequency[l]
         cap = initial_cap[l]
         monthly = rate / 12.0
+        advance_monthly = max(rate - svc, 0.0) / 12.0
         net_rate = rate - svc - lpmi - fixed_fees
         payment = _level_payment(performing, monthly, term)
         delinquent = 0.0
@@ -247,6 +252,7 @@ def _project_pool(
                 if new_rate != rate:
                     rate = new_rate
                     monthly = rate / 12.0
+                    advance_monthly = max(rate - svc, 0.0) / 12.0
                     net_rate = rate - svc - lpmi - fixed_fees
                     payment = _level_payment(performing, monthly, term - t)
             row = out[t]
@@ -289,7 +295,7 @@ def _project_pool(
             row[OUT_SCHEDULED_INTEREST] += interest
             row[OUT_SERVICING_FEE] += paying * (svc / 12.0)
             if advancing:
-                row[OUT_ADVANCED_INTEREST] += delinquent * (monthly - svc / 12.0)
+                row[OUT_ADVANCED_INTEREST] += delinquent * advance_monthly
                 fee_balance = paying + delinquent
             else:
                 fee_balance = paying

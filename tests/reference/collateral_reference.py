@@ -44,7 +44,8 @@ def level_payment(balance, annual_rate, months_left):
         return balance
     if r == 0:
         return balance / months_left
-    return balance * r / (1 - (1 + r) ** (-months_left))
+    # 1 - (1 + r)^-n, computed without cancellation for small r n.
+    return balance * r / -math.expm1(-months_left * math.log1p(r))
 
 
 @dataclass
@@ -100,7 +101,8 @@ def project_loan(loan: dict, index_rates, smm, mdr, severity, lag, advancing, ro
 
         fee_balance = balance + scheduled + prepaid
         if advancing:
-            flows["advanced_interest"][i] = still_delinquent * (rate - loan["servicing_fee_rate"]) / 12
+            advance_rate = max(rate - loan["servicing_fee_rate"], 0.0)  # never a negative advance
+            flows["advanced_interest"][i] = still_delinquent * advance_rate / 12
             fee_balance += still_delinquent
         flows["scheduled_interest"][i] = interest
         flows["servicing_fee"][i] = (balance + scheduled + prepaid) * loan["servicing_fee_rate"] / 12
