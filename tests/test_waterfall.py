@@ -286,7 +286,7 @@ def test_unpaid_interest_is_carried_with_interest_and_paid_from_excess_later():
                      pool_balance_end=[990_000.0, 980_000.0, 970_000.0],
                      pool_balance_prior=[1_000_000.0, 990_000.0, 980_000.0])
     r = run_waterfall(inputs)
-    # period 0: 1,000 covers none of M-1 (333.33) nor M-2 (208.33) after A-1's 2,333.33 ... only A-1 part
+    # period 0: 1,000 pays part of A-1's 2,333.33 and nothing to M-1 (333.33) or M-2 (208.33)
     np.testing.assert_array_equal(r.interest_paid[0], [1_000.0, 0.0, 0.0])
     np.testing.assert_array_equal(r.interest_shortfall[0], [1_333.33, 333.33, 208.33])
     # period 1: carried amounts earn one period at the coupon (31 days) and are paid from excess
@@ -312,3 +312,14 @@ def test_bad_inputs_are_refused_with_the_field_named(change, message):
 def test_result_fields_match_the_kernel_layout():
     names = [f.name for f in fields(WaterfallResult) if f.name != "tranche_names"]
     assert names == list(kw.TRANCHE_FIELDS) + list(kw.PERIOD_FIELDS)
+
+
+def test_kernel_gives_the_same_answer_from_many_threads():
+    # dask's threaded scheduler runs chunks concurrently; the kernel releases the GIL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    inputs = random_inputs(7, n_paths=20)
+    want = run_waterfall(inputs)
+    with ThreadPoolExecutor(4) as pool:
+        for got in pool.map(lambda _: run_waterfall(inputs), range(8)):
+            assert_results_agree(got, want)

@@ -20,7 +20,7 @@ import numpy as np
 
 from stress.accelerate import kernel
 
-# Per-tranche outputs: out_tranche[..., t, j, field]
+# Per-tranche outputs: out_tranche[field, ..., t, j]
 BALANCE = 0
 INTEREST_PAID = 1
 PRINCIPAL_PAID = 2
@@ -41,7 +41,7 @@ TRANCHE_FIELDS = (
     "basis_risk_carryforward", "coupon",
 )
 
-# Per-period outputs: out_period[..., t, field]
+# Per-period outputs: out_period[field, ..., t]
 AFR = 0
 OC = 1
 OC_TARGET = 2
@@ -115,8 +115,8 @@ def _waterfall_path(
     libor_1m, accrual_days, net_interest, principal_remittance,  # (t,)
     pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (t,)
     coupon_cap, stepup_period, call_period,  # scalars
-    out_tranche,  # (t, j, len(TRANCHE_FIELDS))
-    out_period,  # (t, len(PERIOD_FIELDS))
+    out_tranche,  # (len(TRANCHE_FIELDS), t, j)
+    out_period,  # (len(PERIOD_FIELDS), t)
 ):
     n_t = libor_1m.shape[0]
     n_j = balance0.shape[0]
@@ -133,13 +133,13 @@ def _waterfall_path(
     pay = np.zeros(n_j)
 
     for t in range(n_t):
-        for j in range(n_j):
-            for f in range(out_tranche.shape[2]):
-                out_tranche[t, j, f] = 0.0
-        for f in range(out_period.shape[1]):
-            out_period[t, f] = 0.0
+        for f in range(out_tranche.shape[0]):
+            for j in range(n_j):
+                out_tranche[f, t, j] = 0.0
+        for f in range(out_period.shape[0]):
+            out_period[f, t] = 0.0
         if call_period >= 0 and t > call_period:
-            out_period[t, AFR] = np.nan  # no bonds after the call
+            out_period[AFR, t] = np.nan  # no bonds after the call
             continue
 
         is_call = t == call_period
@@ -181,10 +181,10 @@ def _waterfall_path(
         bonds = _round_cents(bonds)
         if bonds > 0.0:
             afr = max(nmr * pool_prior / bonds * 30.0 / days, 0.0)
-            out_period[t, AFR] = afr
+            out_period[AFR, t] = afr
         else:
             afr = np.inf  # no bonds: the AFR does not bind (carried amounts still accrue)
-            out_period[t, AFR] = np.nan
+            out_period[AFR, t] = np.nan
 
         # Coupons, current interest, Basis Risk Shortfall, interest on carried amounts.
         for j in range(n_j):
@@ -194,10 +194,10 @@ def _waterfall_path(
             full_rate = min(max(libor_1m[t] + m, 0.0), coupon_cap)
             c = min(full_rate, afr)
             coupon[j] = c
-            out_tranche[t, j, COUPON] = c
+            out_tranche[COUPON, t, j] = c
             interest_due[j] = _round_cents(balance[j] * c * days / 360.0)
             brs = _round_cents(_round_cents(balance[j] * full_rate * days / 360.0) - interest_due[j])
-            out_tranche[t, j, BASIS_RISK_SHORTFALL] = brs
+            out_tranche[BASIS_RISK_SHORTFALL, t, j] = brs
             uis[j] = _round_cents(uis[j] + _round_cents(uis[j] * c * days / 360.0))
             brcf[j] = _round_cents(brcf[j] + _round_cents(brcf[j] * c * days / 360.0) + brs)
 
@@ -205,7 +205,7 @@ def _waterfall_path(
         for j in range(n_j):
             paid = min(interest_due[j], interest_funds)
             interest_funds = _round_cents(interest_funds - paid)
-            out_tranche[t, j, INTEREST_PAID] = paid
+            out_tranche[INTEREST_PAID, t, j] = paid
             # Unpaid current interest joins the Unpaid Interest Shortfall Amount at once.
             uis[j] = _round_cents(uis[j] + interest_due[j] - paid)
 
@@ -216,12 +216,12 @@ def _waterfall_path(
         pda_paid = _pay_pro_rata(pda, balance, pay)
         for j in range(n_j):
             balance[j] = _round_cents(balance[j] - pay[j])
-            out_tranche[t, j, PRINCIPAL_PAID] = pay[j]
+            out_tranche[PRINCIPAL_PAID, t, j] = pay[j]
         excess = _round_cents(interest_funds + release + (pda - pda_paid))
-        out_period[t, OC_TARGET] = target
-        out_period[t, OC_RELEASE] = release
-        out_period[t, PRINCIPAL_DISTRIBUTION] = pda_paid
-        out_period[t, EXCESS_CASHFLOW] = excess
+        out_period[OC_TARGET, t] = target
+        out_period[OC_RELEASE, t] = release
+        out_period[PRINCIPAL_DISTRIBUTION, t] = pda_paid
+        out_period[EXCESS_CASHFLOW, t] = excess
 
         # (3) Excess Cash Flow as principal, pro rata, to build or restore OC.
         bonds = 0.0
@@ -233,9 +233,9 @@ def _waterfall_path(
         extra = _pay_pro_rata(extra, balance, pay)
         for j in range(n_j):
             balance[j] = _round_cents(balance[j] - pay[j])
-            out_tranche[t, j, PRINCIPAL_PAID] = _round_cents(out_tranche[t, j, PRINCIPAL_PAID] + pay[j])
+            out_tranche[PRINCIPAL_PAID, t, j] = _round_cents(out_tranche[PRINCIPAL_PAID, t, j] + pay[j])
         excess = _round_cents(excess - extra)
-        out_period[t, EXTRA_PRINCIPAL] = extra
+        out_period[EXTRA_PRINCIPAL, t] = extra
 
         # Realized Losses not absorbed: write down bonds above the pool balance.
         bonds = 0.0
@@ -249,7 +249,7 @@ def _waterfall_path(
             w = min(under, balance[j])
             balance[j] = _round_cents(balance[j] - w)
             arla[j] = _round_cents(arla[j] + w)
-            out_tranche[t, j, WRITEDOWN] = w
+            out_tranche[WRITEDOWN, t, j] = w
             under = _round_cents(under - w)
         if is_call:
             # Bonds are retired at the call: whatever the cash could not pay is a
@@ -260,7 +260,7 @@ def _waterfall_path(
                 w = min(under, balance[j])
                 balance[j] = _round_cents(balance[j] - w)
                 arla[j] = _round_cents(arla[j] + w)
-                out_tranche[t, j, WRITEDOWN] = _round_cents(out_tranche[t, j, WRITEDOWN] + w)
+                out_tranche[WRITEDOWN, t, j] = _round_cents(out_tranche[WRITEDOWN, t, j] + w)
                 under = _round_cents(under - w)
 
         # (4) Allocated Realized Loss Amounts, in reimbursement order.
@@ -269,41 +269,41 @@ def _waterfall_path(
             paid = min(arla[j], excess)
             arla[j] = _round_cents(arla[j] - paid)
             excess = _round_cents(excess - paid)
-            out_tranche[t, j, ARLA_REIMBURSED] = paid
+            out_tranche[ARLA_REIMBURSED, t, j] = paid
 
         # (5) Unpaid Interest Shortfall Amounts, sequentially.
         for j in range(n_j):
             paid = min(uis[j], excess)
             uis[j] = _round_cents(uis[j] - paid)
             excess = _round_cents(excess - paid)
-            out_tranche[t, j, SHORTFALL_PAID] = paid
+            out_tranche[SHORTFALL_PAID, t, j] = paid
 
         # (6) Basis Risk Amounts: derivative receipts first, then Excess Cash Flow.
         for j in range(n_j):
             paid = min(brcf[j], income)
             brcf[j] = _round_cents(brcf[j] - paid)
             income = _round_cents(income - paid)
-            out_tranche[t, j, BASIS_RISK_PAID_FROM_DERIVATIVES] = paid
+            out_tranche[BASIS_RISK_PAID_FROM_DERIVATIVES, t, j] = paid
         for j in range(n_j):
             paid = min(brcf[j], excess)
             brcf[j] = _round_cents(brcf[j] - paid)
             excess = _round_cents(excess - paid)
-            out_tranche[t, j, BASIS_RISK_PAID_FROM_EXCESS] = paid
+            out_tranche[BASIS_RISK_PAID_FROM_EXCESS, t, j] = paid
 
         # (7) The rest, and derivative receipts not needed, to the Certificates.
-        out_period[t, CERTIFICATE_RESIDUAL] = _round_cents(excess + income)
-        out_period[t, DERIVATIVE_INCOME] = net if net > 0.0 else 0.0
-        out_period[t, DERIVATIVE_FEE] = fee_paid
-        out_period[t, CALL_PROCEEDS] = call_proceeds
+        out_period[CERTIFICATE_RESIDUAL, t] = _round_cents(excess + income)
+        out_period[DERIVATIVE_INCOME, t] = net if net > 0.0 else 0.0
+        out_period[DERIVATIVE_FEE, t] = fee_paid
+        out_period[CALL_PROCEEDS, t] = call_proceeds
 
         bonds = 0.0
         for j in range(n_j):
             bonds += balance[j]
-            out_tranche[t, j, BALANCE] = balance[j]
-            out_tranche[t, j, ALLOCATED_REALIZED_LOSS] = arla[j]
-            out_tranche[t, j, INTEREST_SHORTFALL] = uis[j]
-            out_tranche[t, j, BASIS_RISK_CARRYFORWARD] = brcf[j]
-        out_period[t, OC] = _round_cents(pool_end - bonds)
+            out_tranche[BALANCE, t, j] = balance[j]
+            out_tranche[ALLOCATED_REALIZED_LOSS, t, j] = arla[j]
+            out_tranche[INTEREST_SHORTFALL, t, j] = uis[j]
+            out_tranche[BASIS_RISK_CARRYFORWARD, t, j] = brcf[j]
+        out_period[OC, t] = _round_cents(pool_end - bonds)
 
 
 # p = paths, j = tranches, t = periods
@@ -313,8 +313,8 @@ def _waterfall_paths(
     libor_1m, accrual_days, net_interest, principal_remittance,  # (p, t)
     pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (p, t)
     coupon_cap, stepup_period, call_period,  # scalar, (p,), (p,)
-    out_tranche,  # (p, t, j, len(TRANCHE_FIELDS))
-    out_period,  # (p, t, len(PERIOD_FIELDS))
+    out_tranche,  # (len(TRANCHE_FIELDS), p, t, j): field first, so each output is one block
+    out_period,  # (len(PERIOD_FIELDS), p, t)
 ):
     # Paths are independent; one serial loop keeps the kernel deterministic and
     # lets dask's threads (nogil) provide the parallelism across chunks.
@@ -325,5 +325,5 @@ def _waterfall_paths(
             pool_balance_prior[p], pool_balance_end[p], net_mortgage_rate[p],
             derivative_net[p], oc_target[p],
             coupon_cap, stepup_period[p], call_period[p],
-            out_tranche[p], out_period[p],
+            out_tranche[:, p], out_period[:, p],
         )

@@ -1,0 +1,67 @@
+"""Breakeven CDR: a bracketing search that lands within 0.01 CDR of the first-dollar loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import small_tape_rows
+from stress.breakeven import LOSS_THRESHOLD, breakeven_cdr, breakeven_table
+from stress.collateral.tape import validate_tape
+from stress.deal import load_deal
+from stress.rates.curves import forward_curve
+
+
+def test_bisection_on_a_known_loss_function():
+    # class j loses once CDR passes its threshold
+    thresholds = np.array([0.08, 0.05, 0.031234])
+    evaluate = lambda cdr: (np.where(cdr > thresholds, 1.0, 0.0), cdr * 2)  # noqa: E731
+    for j, t in enumerate(thresholds):
+        found = breakeven_cdr(evaluate, j, tolerance=1e-4)
+        assert t - 1e-4 <= found <= t
+    assert breakeven_cdr(lambda cdr: (np.array([5.0]), 0.0), 0) == 0.0
+    assert breakeven_cdr(lambda cdr: (np.array([0.0]), 0.0), 0, max_cdr=0.5) == 0.5
+
+
+@pytest.fixture(scope="module")
+def table():
+    deal = load_deal()
+    rows = [dict(r, loan_id=f"{r['loan_id']}-{k}", months_to_reset=r["months_to_reset"] - k % 20)
+            for k in range(20) for r in small_tape_rows()]
+    tape = validate_tape(pd.DataFrame(rows))
+    tape["balance"] *= deal.collateral.cutoff_balance / tape["balance"].sum()
+    curve = forward_curve()
+    return deal, tape, curve, breakeven_table(deal, tape, {"forward": curve}, severities=(0.35, 0.60),
+                                              prepayments=("100 PPC",))
+
+
+def test_breakeven_is_the_edge_of_loss(table):
+    from dataclasses import replace
+
+    from stress.assumptions import Assumptions
+    from stress.cashflows import run_cashflows
+
+    deal, tape, curve, result = table
+    row = result[(result.tranche == "M-4") & (result.severity == 0.35)].iloc[0]
+    base = Assumptions(prepayment="100 PPC", severity=0.35, liquidation_lag=12)
+    j = deal.tranche_names.index("M-4")
+
+    def loss(cdr):
+        run = run_cashflows(deal, tape, curve, replace(base, default=cdr), to="maturity")
+        e = run.last_period
+        return run.bonds.allocated_realized_loss[e, j] + run.bonds.balance[e, j]
+
+    assert loss(row.breakeven_cdr) <= LOSS_THRESHOLD
+    assert loss(row.breakeven_cdr + 1e-4) > LOSS_THRESHOLD
+    assert 0.0 < row.cumulative_loss < 0.5
+
+
+def test_higher_severity_lowers_breakeven(table):
+    *_, result = table
+    m4 = result[result.tranche == "M-4"].set_index("severity")["breakeven_cdr"]
+    assert m4[0.60] < m4[0.35]
+    # seniority never lowers the breakeven
+    for severity, group in result.groupby("severity"):
+        cdrs = group.set_index("tranche")["breakeven_cdr"]
+        assert cdrs["A-1"] >= cdrs["M-1"] >= cdrs["M-4"]
