@@ -49,13 +49,9 @@ def _cmd_tape_check(args) -> int:
 
 
 def _load_tape(path):
-    if path is None:
-        from stress.collateral.reference_pool import reference_tape
+    from stress.collateral import load_tape
 
-        return reference_tape()
-    from stress.collateral.tape import read_tape
-
-    return read_tape(path)
+    return load_tape(path)
 
 
 # -- deal ---------------------------------------------------------------------
@@ -149,6 +145,69 @@ def _cmd_cashflows(args) -> int:
     return 0
 
 
+# -- Monte Carlo --------------------------------------------------------------
+def _cmd_run(args) -> int:
+    from stress.engine import run_monte_carlo
+    from stress.metrics import summary
+    from stress.scenario import load_scenario
+    from stress.tables import monte_carlo_summary
+
+    scenario = load_scenario(args.scenario)
+    ds = run_monte_carlo(scenario, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
+                         scheduler=args.scheduler, out=args.out, resume=args.resume, overwrite=args.overwrite,
+                         to=args.to, progress=not args.quiet, workers=args.workers)
+    if args.out is not None:
+        result = json.loads((args.out / "summary.json").read_text())
+    else:
+        from stress.engine import _json_attrs, _json_safe
+
+        result = _json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+    print(json.dumps(result, indent=2) if args.json else monte_carlo_summary(result))
+    return 0
+
+
+def _cmd_summary(args) -> int:
+    from stress.tables import monte_carlo_summary
+
+    path = args.run_dir / "summary.json"
+    if not path.exists():
+        raise StressInputError(f"run directory {args.run_dir}: no summary.json (is it a finished `stress run --out`?)")
+    result = json.loads(path.read_text())
+    print(json.dumps(result, indent=2) if args.json else monte_carlo_summary(result))
+    return 0
+
+
+def _cmd_rates(args) -> int:
+    from stress.rates.netcdf import write_rates_dataset
+    from stress.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    write_rates_dataset(args.out, scenario.drivers, n_paths=args.paths, seed=args.seed, n_months=args.months,
+                        scenario=scenario.name, relative_to=Path(scenario.path).parent)
+    print(f"wrote {args.paths:,} paths x {args.months} months: {args.out}")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 0")
+    return value
+
+
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
@@ -197,6 +256,34 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--json", action="store_true", help="machine-readable output")
     cf.add_argument("--periods", type=Path, default=None, help="write the per-period cash-flow table to CSV")
     cf.set_defaults(func=_cmd_cashflows)
+    run = sub.add_parser("run", help="Monte Carlo run of a scenario (default: the reference deal's base case)")
+    run.add_argument("scenario", nargs="?", default=None, help="scenario TOML or built-in name (default: base)")
+    run.add_argument("--paths", type=_positive_int, default=None, help="number of paths (default: the scenario's)")
+    run.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--chunk-size", type=_positive_int, default=None, help="paths per dask task")
+    run.add_argument("--scheduler", default="threads",
+                     help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
+    run.add_argument("--workers", type=_positive_int, default=None, help="local worker threads/processes")
+    run.add_argument("--out", type=Path, default=None, help="write DIR/results.zarr and DIR/summary.json")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    run.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
+    run.add_argument("--to", choices=("call", "maturity"), default=None)
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    summ = sub.add_parser("summary", help="print a finished run's summary again from disk")
+    summ.add_argument("run_dir", type=Path)
+    summ.add_argument("--json", action="store_true")
+    summ.set_defaults(func=_cmd_summary)
+
+    rates = sub.add_parser("rates", help="simulate rate and home-price paths to a NetCDF file")
+    rates.add_argument("--scenario", default=None, help="scenario TOML or built-in name (default: base)")
+    rates.add_argument("--paths", type=_positive_int, default=1000)
+    rates.add_argument("--seed", type=_seed, default=0)
+    rates.add_argument("--months", type=_positive_int, default=360)
+    rates.add_argument("--out", type=Path, required=True, help="output .nc file")
+    rates.set_defaults(func=_cmd_rates)
     return parser
 
 

@@ -101,3 +101,43 @@ def runs_to_json(runs, *, price: float = 100.0) -> dict:
             "periods": series,
         })
     return out
+
+
+def _pct(x, se=None) -> str:
+    if x is None:
+        return "-"
+    text = f"{100 * x:.3f}%"
+    return text if se is None else f"{text} ±{100 * se:.3f}"
+
+
+def monte_carlo_summary(result: dict) -> str:
+    """Text summary of a Monte Carlo run from ``summary.json``'s content (``attrs`` + ``summary``)."""
+    attrs, s = result["attrs"], result["summary"]
+    lines = [
+        f"{attrs.get('title', 'Monte Carlo results')}",
+        f"scenario {attrs.get('scenario')} ({attrs.get('behaviour_mode')} behaviour, {attrs.get('rate_model')} "
+        f"rates), {s['paths']:,} paths, seed {attrs.get('seed')}, to {attrs.get('to')}"
+        + (f", {attrs['wall_seconds']:.1f} s" if attrs.get("wall_seconds") else ""),
+        "Losses are principal lost as a share of original balance; ± is one Monte Carlo standard error.",
+        "",
+        f"{'class':<6}{'expected loss':>22}{'P(loss)':>20}{'99% loss':>20}{'99.9% loss':>12}{'ES 99%':>12}"
+        f"{'WAL (yr)':>16}",
+    ]
+    for name, t in s["tranches"].items():
+        q, qse = t["loss_quantiles"], t["loss_quantiles_se"]
+        lines.append(
+            f"{name:<6}{_pct(t['expected_loss'], t['expected_loss_se']):>22}"
+            f"{_pct(t['probability_of_loss'], t['probability_of_loss_se']):>20}"
+            f"{_pct(q['0.99'], qse['0.99']):>20}{_pct(q['0.999']):>12}{_pct(t['expected_shortfall_99']):>12}"
+            f"{t['wal_mean']:>10.2f} ±{t['wal_mean_se']:.2f}")
+    c, oc = s["collateral"], s["oc"]
+    lines += [
+        "",
+        f"collateral cumulative loss: mean {_pct(c['cumulative_loss_mean'], c['cumulative_loss_se'])}, "
+        f"99th percentile {_pct(c['cumulative_loss_p99'])}",
+        f"OC below target after build-up: {_pct(oc['probability_ever_breached'], oc['probability_ever_breached_se'])}"
+        f" of paths; undercollateralized: {_pct(oc['probability_undercollateralized'])}"
+        + (f"; first breach median period {oc['first_breach_period_median']:.0f}"
+           if oc.get("first_breach_period_median") else ""),
+    ]
+    return "\n".join(lines)

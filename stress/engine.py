@@ -1,0 +1,556 @@
+"""The Monte Carlo engine: chunks of paths through the kernels, under dask.
+
+:func:`run_monte_carlo` splits ``n_paths`` into chunks of ``chunk_size``
+global path indices and runs one dask task per chunk. A task
+
+1. draws the chunk's rate and home-price paths (:func:`stress.rates.generator.generate_paths`,
+   keyed by global path index, so a path's draws never depend on its chunk);
+2. projects every loan on every path (the collateral kernels);
+3. prices the derivative contracts and finds each path's clean-up call date;
+4. runs the waterfall on all paths of the chunk at once;
+5. reduces to the per-path results of :mod:`stress.variables` and, when the
+   run has an output directory, writes them into its region of
+   ``results.zarr`` and drops a marker file, so an interrupted run resumes
+   without recomputing finished chunks.
+
+Results are identical, bit for bit, whatever the chunk size, scheduler or
+number of workers: every number of path ``i`` is computed from path ``i``'s
+own inputs by the same code in the same order.
+
+Conventions
+-----------
+- Periods are payment dates 1..n; ``n`` = the longest remaining term plus
+  the liquidation lag, as in the deterministic engine.
+- After a clean-up call the loans belong to the buyer: collateral outputs
+  are zero from the period after the call.
+- OC "build-up period": the OC target steps up after July 2004; breaches are
+  counted from ``OC_BUILD_UP_MONTHS`` after the first period with the
+  stepped-up target (time for excess spread to build it), while bonds are
+  outstanding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+import stress
+from stress import conventions
+from stress.calendar import Schedule, payment_schedule
+from stress.cashflows import _lookback_shifted, clean_up_call_period, deal_contracts
+from stress.deal import Deal, load_deal
+from stress.derivatives import derivative_payments
+from stress.errors import ScenarioError, StressInputError
+from stress.pool import LoanArrays, loan_arrays, project_pool
+from stress.rates.curves import CurveSet
+from stress.rates.generator import generate_paths
+from stress.scenario import Scenario
+from stress.variables import create_dataset
+from stress.waterfall import WaterfallInputs, run_waterfall
+
+log = logging.getLogger(__name__)
+
+OC_BUILD_UP_MONTHS = 6
+SCHEDULERS = ("threads", "processes", "synchronous")
+
+
+class ChunkError(RuntimeError):
+    """A chunk failed; the message names the chunk and its paths. Finished chunks stay on disk."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a chunk task needs, built once per run (and pickled to workers)."""
+
+    scenario: Scenario
+    deal: Deal
+    tape: pd.DataFrame
+    loans: LoanArrays
+    curve: CurveSet
+    schedule: Schedule
+    n_periods: int
+    to: str
+    seed: int
+    contract_kinds: tuple
+    tranche_names: tuple[str, ...]
+    oc_target: np.ndarray
+    oc_breach_from: int  # 0-based period index from which OC breaches count
+
+    @property
+    def n_tranches(self) -> int:
+        return len(self.tranche_names)
+
+
+def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None = None,
+                  tape: pd.DataFrame | None = None, deal: Deal | None = None) -> RunContext:
+    """Resolve a scenario's deal, tape, curve and schedule once for a run."""
+    from stress.collateral import load_tape
+
+    deal = deal or load_deal(scenario.scenario.deal)
+    if tape is None:
+        tape = load_tape(scenario.scenario.tape or None)
+    to = to or scenario.scenario.to
+    if to not in ("call", "maturity"):
+        raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
+    lag = _effective_lag(scenario)
+    n_periods = int(tape["remaining_term"].max()) + lag
+    curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
+    schedule = payment_schedule(deal, n_periods)
+    loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                        trustee_fee_rate=deal.collateral.trustee_fee_rate)
+    contracts = tuple(deal_contracts(deal, schedule))
+    oc_target = deal.oc_target_on(schedule.unadjusted_dates)
+    stepped = np.flatnonzero(oc_target > 0)
+    breach_from = int(stepped[0]) + OC_BUILD_UP_MONTHS if stepped.size else n_periods
+    return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
+                      n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
+                      contract_kinds=contracts, tranche_names=tuple(deal.tranche_names),
+                      oc_target=oc_target, oc_breach_from=breach_from)
+
+
+def _effective_lag(scenario: Scenario) -> int:
+    b = scenario.behaviour
+    if b.mode == "vectors":
+        return scenario.assumptions().effective_liquidation_lag()
+    from stress.behaviour.params import load_behaviour
+
+    params = load_behaviour(b.parameters)
+    lag = params.servicing.liquidation_lag if b.liquidation_lag is None else b.liquidation_lag
+    return max(int(lag), 3)
+
+
+# -- one chunk ----------------------------------------------------------------
+def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: dict) -> dict[str, np.ndarray]:
+    """Pool cash flows for every path of a chunk: dict of (p, t) arrays."""
+    mode = ctx.scenario.behaviour.mode
+    if mode == "vectors":
+        assumptions = ctx.scenario.assumptions()
+        per_path = []
+        for k in range(index_rates.shape[0]):
+            rates = _lookback_shifted(index_rates[k], ctx.deal.collateral.reset_lookback_months)
+            per_path.append(project_pool(ctx.loans, rates, assumptions, n_periods=ctx.n_periods))
+        names = [f for f in per_path[0].__dataclass_fields__]
+        return {name: np.stack([getattr(pc, name) for pc in per_path]) for name in names}
+    from stress.behaviour.engine_adapter import project_chunk
+
+    return project_chunk(ctx, index_rates, hpi)
+
+
+def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Run paths ``path_ids`` end to end and return the per-path result arrays.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays named as in :mod:`stress.variables`, leading dim = path.
+    """
+    return _reduce(ctx, *chunk_cashflows(ctx, path_ids))
+
+
+def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray):
+    """Every cash flow of a chunk before reduction: ``(paths, pool, bonds, call)``.
+
+    ``pool`` is a dict of (p, t) collateral arrays, ``bonds`` the
+    :class:`~stress.waterfall.WaterfallResult`, ``call`` the 0-based call
+    period per path (-1: not exercised in this run).
+    """
+    n = ctx.n_periods
+    paths = generate_paths(ctx.scenario.drivers, path_ids=np.asarray(path_ids, dtype=np.int64), seed=ctx.seed,
+                           n_months=n + 1, curve=ctx.curve)
+    pool = _collateral(ctx, paths.index_rates, {"national": paths.hpi_national,
+                                                 "california": paths.hpi_california})
+    p = len(path_ids)
+    libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
+    days = ctx.schedule.accrual_days.astype(np.float64)
+    deriv = derivative_payments(list(ctx.contract_kinds), libor, days).net if ctx.contract_kinds \
+        else np.zeros((p, n))
+    first_call = np.array([clean_up_call_period(ctx.deal, ctx.schedule, pool["pool_balance_end"][k])
+                           for k in range(p)], dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        net_rate = np.where(pool["pool_balance_begin"] > 0,
+                            pool["net_rate_balance"] / pool["pool_balance_begin"], 0.0)
+    tranche = ctx.deal.tranche_arrays()
+    called = ctx.to == "call"
+    inputs = WaterfallInputs(
+        original_balance=tranche["balance"], margin=tranche["margin"],
+        stepup_multiple=tranche["step_up_multiple"], writedown_rank=tranche["writedown_order"] - 1,
+        libor_1m=libor, accrual_days=days, net_interest=pool["net_interest"],
+        principal_remittance=pool["scheduled_principal"] + pool["prepayment"] + pool["recovery"],
+        realized_loss=pool["realized_loss"], pool_balance_prior=pool["pool_balance_begin"],
+        pool_balance_end=pool["pool_balance_end"], net_mortgage_rate=net_rate, derivative_net=deriv,
+        oc_target=ctx.oc_target, coupon_cap=ctx.deal.coupon.fixed_cap,
+        stepup_period=np.where((not called) & (first_call >= 0), first_call + 1, n),
+        call_period=np.where(called, first_call, -1),
+        tranche_names=ctx.tranche_names,
+    )
+    bonds = run_waterfall(inputs)
+    return paths, pool, bonds, (first_call if called else np.full(p, -1))
+
+
+def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict[str, np.ndarray]:
+    n = ctx.n_periods
+    p = call.size
+    t = np.arange(n)
+    last = np.where(call >= 0, call, n - 1)
+    alive = t[None, :] <= last[:, None]  # (p, t): the trust still owns the loans
+    rows = np.arange(p)
+    original = np.array([tr.balance for tr in ctx.deal.tranches])
+
+    def owned(x):
+        return np.where(alive, x, 0.0)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        smm = conventions.smm(pool["prepayment"], pool["pool_balance_begin"], pool["scheduled_principal"])
+        mdr = conventions.mdr(pool["liquidated_balance"], pool["pool_balance_begin"])
+    cpr = owned(np.nan_to_num(conventions.cpr(smm)))
+    cdr = owned(np.nan_to_num(conventions.cdr(mdr)))
+    bond_balance = bonds.balance.sum(axis=-1)
+    end_loss = bonds.allocated_realized_loss[rows, last] + bonds.balance[rows, last]
+    principal = bonds.principal_paid
+    years = ctx.schedule.years_from_settlement
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wal = np.einsum("ptj,t->pj", principal, years) / principal.sum(axis=1)
+    hit = bonds.writedown > 0.005
+    first_loss = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1.0, np.nan)
+    breach = ((bonds.oc < ctx.oc_target[None, :] - 0.005) & (t[None, :] >= ctx.oc_breach_from)
+              & (bond_balance > 0.005) & alive)
+    first_breach = np.where(breach.any(axis=1), breach.argmax(axis=1) + 1.0, np.nan)
+    realized = owned(pool["realized_loss"])
+    return {
+        "libor_1m": paths.index_rates[:, 0, :n],
+        "afr": bonds.afr,
+        "pool_balance": owned(pool["pool_balance_end"]),
+        "bond_balance": bond_balance,
+        "oc": bonds.oc,
+        "oc_target": bonds.oc_target,
+        "excess_cashflow": bonds.excess_cashflow,
+        "cap_income": bonds.derivative_income,
+        "derivative_fee": bonds.derivative_fee,
+        "certificate_residual": bonds.certificate_residual,
+        "cpr": cpr,
+        "cdr": cdr,
+        "collateral_loss": realized,
+        "hpi": paths.hpi_national[:, :n],
+        "balance": bonds.balance,
+        "coupon": bonds.coupon,
+        "interest_paid": bonds.interest_paid,
+        "principal_paid": principal,
+        "writedown": bonds.writedown,
+        "interest_shortfall": bonds.interest_shortfall,
+        "basis_risk_carryforward": bonds.basis_risk_carryforward,
+        "loss_pct": end_loss / original[None, :],
+        "wal_years": wal,
+        "first_loss_period": first_loss,
+        "cumulative_collateral_loss_pct": realized.sum(axis=1) / ctx.deal.collateral.cutoff_balance,
+        "oc_breach_months": breach.sum(axis=1).astype(np.float64),
+        "first_oc_breach_period": first_breach,
+        "call_period": np.where(call >= 0, call + 1.0, np.nan),
+    }
+
+
+# -- datasets -----------------------------------------------------------------
+def _coords(ctx: RunContext, path_ids: np.ndarray) -> dict:
+    return {
+        "path": ("path", np.asarray(path_ids, dtype=np.int64)),
+        "period": ("period", np.arange(1, ctx.n_periods + 1)),
+        "tranche": ("tranche", np.array(ctx.tranche_names, dtype=object).astype(str)),
+        "date": ("period", ctx.schedule.payment_dates.astype("datetime64[ns]")),
+    }
+
+
+def _attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
+    s = ctx.scenario
+    return {
+        "title": f"{ctx.deal.deal.name}: Monte Carlo results, scenario {s.name}",
+        "scenario": s.name,
+        "scenario_description": s.scenario.description,
+        "scenario_file": s.path,
+        "scenario_json": s.model_dump_json(),
+        "scenario_hash": scenario_hash(s),
+        "deal": ctx.deal.deal.name,
+        "deal_file": ctx.deal.source,
+        "tape_hash": tape_hash(ctx.tape),
+        "seed": int(ctx.seed),
+        "n_paths": int(n_paths),
+        "chunk_size": int(chunk_size),
+        "to": ctx.to,
+        "behaviour_mode": s.behaviour.mode,
+        "rate_model": s.rates.model,
+        "stress_version": stress.__version__,
+        "margins": [float(t.margin) for t in ctx.deal.tranches],
+        "oc_build_up_periods": int(ctx.oc_breach_from),
+        "Conventions": "CF-1.10",
+    }
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario (what the run depends on, not the file's comments)."""
+    payload = scenario.model_dump(exclude={"path"}, mode="json")
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def tape_hash(tape: pd.DataFrame) -> str:
+    """SHA-256 of a tape's contents."""
+    digest = hashlib.sha256()
+    for column in tape.columns:
+        digest.update(column.encode())
+        digest.update(pd.util.hash_pandas_object(tape[column], index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def chunk_dataset(ctx: RunContext, path_ids: np.ndarray, arrays: dict) -> xr.Dataset:
+    """A chunk's arrays as a labelled Dataset."""
+    return create_dataset(arrays, coords=_coords(ctx, path_ids), attrs={})
+
+
+# -- the run ------------------------------------------------------------------
+def chunk_ranges(n_paths: int, chunk_size: int) -> list[tuple[int, int]]:
+    """[start, stop) global path ranges of each chunk."""
+    return [(a, min(a + chunk_size, n_paths)) for a in range(0, n_paths, chunk_size)]
+
+
+def _run_chunk_task(ctx: RunContext, k: int, start: int, stop: int, store: str | None):
+    """One dask task: simulate a chunk; write it into the store if there is one."""
+    path_ids = np.arange(start, stop, dtype=np.int64)
+    try:
+        arrays = simulate_chunk(ctx, path_ids)
+    except StressInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - re-raised with the chunk named
+        raise ChunkError(f"chunk {k} (paths {start}-{stop - 1}) failed: {type(exc).__name__}: {exc}") from exc
+    ds = chunk_dataset(ctx, path_ids, arrays)
+    if store is None:
+        return ds
+    region = ds.drop_vars(["period", "tranche", "date"])
+    region.to_zarr(store, region={"path": slice(start, stop)}, mode="r+", consolidated=False)
+    Path(store, "..", "chunks").resolve().mkdir(exist_ok=True)
+    Path(store).parent.joinpath("chunks", f"{k:06d}.done").write_text(json.dumps({"paths": [start, stop]}))
+    return k
+
+
+def _template(ctx: RunContext, n_paths: int, chunk_size: int) -> xr.Dataset:
+    import dask.array as da
+
+    from stress.variables import VARIABLES
+
+    sizes = {"path": n_paths, "period": ctx.n_periods, "tranche": ctx.n_tranches}
+    data = {}
+    for name, spec in VARIABLES.items():
+        shape = tuple(sizes[d] for d in spec.dims)
+        chunks = tuple(chunk_size if d == "path" else sizes[d] for d in spec.dims)
+        data[name] = xr.Variable(spec.dims, da.zeros(shape, chunks=chunks, dtype=spec.dtype),
+                                 attrs={"units": spec.units, "long_name": spec.long_name})
+    return xr.Dataset(data, coords=_coords(ctx, np.arange(n_paths)),
+                      attrs=_attrs(ctx, n_paths, chunk_size))
+
+
+def _prepare_store(out: Path, ctx: RunContext, n_paths: int, chunk_size: int, resume: bool,
+                   overwrite: bool) -> set[int]:
+    """Create or reopen ``out/results.zarr``; return the chunks already finished."""
+    store = out / "results.zarr"
+    done_dir = out / "chunks"
+    if store.exists() and resume:
+        attrs = xr.open_zarr(store, consolidated=False).attrs
+        expected = _attrs(ctx, n_paths, chunk_size)
+        for key in ("scenario_hash", "seed", "n_paths", "chunk_size", "to", "tape_hash"):
+            if attrs.get(key) != expected[key]:
+                raise ScenarioError(f"--resume {out}: the stored run has {key} = {attrs.get(key)!r}, this run "
+                                    f"{expected[key]!r}; resume needs the same scenario, seed, paths, chunk size "
+                                    "and tape (or use a new --out)")
+        return {int(p.stem) for p in done_dir.glob("*.done")}
+    if store.exists() and not overwrite:
+        raise ScenarioError(f"--out {out}: results.zarr already exists; use --resume to continue it or "
+                            "--overwrite to replace it")
+    if store.exists():
+        shutil.rmtree(store)
+        shutil.rmtree(done_dir, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    # Zarr format 2: its fixed-width string coordinates (tranche names) are stable across readers.
+    _template(ctx, n_paths, chunk_size).to_zarr(store, compute=False, mode="w", consolidated=False,
+                                                zarr_format=2)
+    done_dir.mkdir(exist_ok=True)
+    return set()
+
+
+def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int | None = None,
+                    chunk_size: int | None = None, scheduler: str = "threads", out: str | Path | None = None,
+                    resume: bool = False, overwrite: bool = False, to: str | None = None,
+                    progress: bool = False, tape: pd.DataFrame | None = None, workers: int | None = None,
+                    security=None) -> xr.Dataset:
+    """Run a scenario's Monte Carlo simulation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`stress.scenario.load_scenario`.
+    n_paths, seed, chunk_size : int, optional
+        Override the scenario's ``[simulation]`` values.
+    scheduler : str
+        ``"threads"`` (default: every core, numba releases the GIL),
+        ``"processes"``, ``"synchronous"``, or a ``tcp://HOST:PORT`` /
+        ``tls://HOST:PORT`` address of a running ``dask.distributed`` scheduler.
+    out : path, optional
+        Directory for ``results.zarr`` (written chunk by chunk as chunks
+        finish) and ``summary.json``.
+    resume : bool
+        Continue a run in ``out``: finished chunks are not recomputed.
+    overwrite : bool
+        Replace an existing ``out/results.zarr``; without it an existing
+        store is never touched except by ``resume``.
+    to : {"call", "maturity"}, optional
+        Override the scenario's ``to``.
+    progress : bool
+        Show a progress bar (chunks done, paths per second, time left).
+    tape : pandas.DataFrame, optional
+        A loan tape instead of the scenario's.
+    workers : int, optional
+        Worker threads/processes for the local schedulers (default: all cores).
+    security : distributed.Security, optional
+        TLS settings for a remote scheduler.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``path``, ``period``, ``tranche``; lazily backed by
+        ``results.zarr`` when ``out`` is given.
+
+    Raises
+    ------
+    ScenarioError
+        A bad option; raised before any work starts.
+    ChunkError
+        A chunk failed; chunks already written stay on disk for ``resume``.
+    """
+    sim = scenario.simulation
+    n_paths = int(sim.paths if n_paths is None else n_paths)
+    chunk_size = int(sim.chunk_size if chunk_size is None else chunk_size)
+    if n_paths < 1:
+        raise ScenarioError(f"--paths {n_paths}: must be >= 1")
+    if chunk_size < 1:
+        raise ScenarioError(f"--chunk-size {chunk_size}: must be >= 1")
+    if not (scheduler in SCHEDULERS or scheduler.startswith(("tcp://", "tls://"))):
+        raise ScenarioError(f"--scheduler {scheduler!r}: must be threads, processes, synchronous or "
+                            "tcp://HOST:PORT")
+    if resume and out is None:
+        raise ScenarioError("--resume needs --out DIR (the run to continue)")
+    ctx = build_context(scenario, seed=seed, to=to, tape=tape)
+    ranges = chunk_ranges(n_paths, chunk_size)
+    store = None
+    done: set[int] = set()
+    if out is not None:
+        out = Path(out)
+        done = _prepare_store(out, ctx, n_paths, chunk_size, resume, overwrite)
+        store = str(out / "results.zarr")
+    todo = [(k, a, b) for k, (a, b) in enumerate(ranges) if k not in done]
+    started = time.perf_counter()
+    log.info("scenario %s: %d paths in %d chunks (%d to run), scheduler %s", scenario.name, n_paths,
+             len(ranges), len(todo), scheduler)
+    results = _execute(ctx, todo, store, scheduler, progress, workers, security, n_paths=n_paths)
+    elapsed = time.perf_counter() - started
+    if store is None:
+        ordered = [results[k] for k, _, _ in todo]
+        ds = xr.concat(ordered, dim="path", data_vars="all", coords="minimal", compat="override",
+                       join="override") if len(ordered) > 1 else ordered[0]
+        ds.attrs.update(_attrs(ctx, n_paths, chunk_size))
+    else:
+        ds = xr.open_zarr(store, consolidated=False)
+    ds.attrs["wall_seconds"] = float(elapsed)
+    if out is not None:
+        from stress.metrics import summary
+
+        with open(Path(out) / "summary.json", "w") as fh:
+            json.dump(_json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds.load())}), fh, indent=2)
+    return ds
+
+
+def _json_safe(value):
+    """NaN and infinities become null (strict JSON); numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _json_attrs(attrs: dict) -> dict:
+    return {k: v for k, v in attrs.items() if k != "scenario_json"}
+
+
+def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_paths: int) -> dict:
+    """Run the chunk tasks on the chosen scheduler; return {chunk: Dataset or chunk index}."""
+    import dask
+
+    bar = _progress_bar(progress, len(todo), sum(b - a for _, a, b in todo))
+    results = {}
+    if scheduler.startswith(("tcp://", "tls://")):
+        from distributed import Client, as_completed
+
+        with Client(scheduler, security=security, timeout="30s") as client:
+            futures = {client.submit(_run_chunk_task, ctx, k, a, b, store, key=f"stress-chunk-{k}-{a}",
+                                     retries=2): (k, a, b) for k, a, b in todo}
+            for future in as_completed(futures):
+                k, a, b = futures[future]
+                results[k] = future.result()
+                bar.update(b - a)
+        bar.close()
+        return results
+    tasks = [dask.delayed(_run_chunk_task)(ctx, k, a, b, store, dask_key_name=f"chunk-{k}") for k, a, b in todo]
+    sizes = {f"chunk-{k}": b - a for k, a, b in todo}
+    from dask.callbacks import Callback
+
+    class _Progress(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):
+            if key in sizes:
+                bar.update(sizes[key])
+
+    kwargs = {"scheduler": scheduler}
+    if workers is not None and scheduler != "synchronous":
+        kwargs["num_workers"] = workers
+    with _Progress():
+        computed = dask.compute(*tasks, **kwargs)
+    bar.close()
+    for (k, _, _), value in zip(todo, computed):
+        results[k] = value
+    return results
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(enabled: bool, n_chunks: int, n_paths: int):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=n_paths, unit="path", desc=f"{n_chunks} chunks", smoothing=0.1)
+
+
+def open_results(run_dir: str | Path) -> xr.Dataset:
+    """Open a finished (or partial) run's ``results.zarr`` lazily."""
+    store = Path(run_dir) / "results.zarr"
+    if not store.exists():
+        raise ScenarioError(f"run directory {run_dir}: no results.zarr")
+    return xr.open_zarr(store, consolidated=False)
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

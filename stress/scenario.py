@@ -1,0 +1,184 @@
+"""Scenario files: what one Monte Carlo (or deterministic) run assumes.
+
+A scenario is a TOML file under ``scenarios/`` with these tables (all but
+``[scenario]`` optional, every key defaulted)::
+
+    [scenario]       name, description, deal, tape, to ("call" | "maturity")
+    [simulation]     paths, seed, chunk_size
+    [rates]          short-rate model, curve, volatility, basis spreads, shocks
+    [home_prices]    national HPI drift / vol / autocorrelation, California factor
+    [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge
+    [behaviour]      mode ("models" | "vectors" | "scaled"), parameters file,
+                     vector assumptions and multipliers, servicing switches
+
+``[rates]``, ``[home_prices]`` and ``[randomness]`` are the scenario
+generator's settings (:mod:`stress.rates.config`); ``[behaviour]`` picks the
+loan-level models of :mod:`stress.behaviour`, plain CPR/CDR/severity vectors
+(how dealers and agencies quote stresses) or the models scaled by vectors.
+
+Errors name the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from stress.deal import _format_loc, _lookup, _plain
+from stress.errors import ScenarioError
+from stress.rates.config import HomePriceConfig, RandomnessConfig, RateModelConfig, ScenarioDrivers
+
+REFERENCE_SCENARIO = "base"
+
+_Rate = float | list[float] | str
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioInfo(_Section):
+    name: str = Field(min_length=1)
+    description: str = ""
+    source: str = ""
+    deal: str = "impac_cmb_2004_1"
+    tape: str = ""
+    to: Literal["call", "maturity"] = "call"
+
+
+class Simulation(_Section):
+    paths: int = Field(1000, ge=1, le=10_000_000)
+    seed: int = Field(20040129, ge=0, le=2**63 - 1)
+    chunk_size: int = Field(250, ge=1, le=100_000)
+
+
+class Multiplier(_Section):
+    """A scale on a model hazard: ``value`` from ``from_month`` on (1.0 before)."""
+
+    value: float = Field(1.0, ge=0.0, le=100.0)
+    from_month: int = Field(1, ge=1, le=600)
+
+
+class Behaviour(_Section):
+    mode: Literal["models", "vectors", "scaled"] = "models"
+    parameters: str = "base"
+    # vectors (mode "vectors"): as stress.assumptions.Assumptions accepts them
+    prepayment: _Rate = "100 PPC"
+    default: _Rate = 0.0
+    severity: float | list[float] = 0.0
+    # multipliers on the models (mode "scaled")
+    prepayment_multiplier: Multiplier = Multiplier()
+    default_multiplier: Multiplier = Multiplier()
+    severity_multiplier: Multiplier = Multiplier()
+    # servicing; None takes the behaviour parameters file's [servicing] values
+    liquidation_lag: int | None = Field(None, ge=0, le=120)
+    advancing: bool | None = None
+    servicer_buyout_90plus: bool | None = None
+    fair_value_sale: bool | None = None
+
+    @field_validator("severity")
+    @classmethod
+    def _severity_range(cls, v):
+        values = v if isinstance(v, list) else [v]
+        for x in values:
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"each severity must be in [0, 1], got {x}")
+        return v
+
+
+class Scenario(_Section):
+    """A validated scenario. Build with :func:`load_scenario` or :func:`parse_scenario`."""
+
+    scenario: ScenarioInfo
+    simulation: Simulation = Simulation()
+    rates: RateModelConfig = RateModelConfig()
+    home_prices: HomePriceConfig = HomePriceConfig()
+    randomness: RandomnessConfig = RandomnessConfig()
+    behaviour: Behaviour = Behaviour()
+    path: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def drivers(self) -> ScenarioDrivers:
+        """The scenario generator's settings."""
+        return ScenarioDrivers(rates=self.rates, home_prices=self.home_prices, randomness=self.randomness)
+
+    def assumptions(self):
+        """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``."""
+        from stress.assumptions import Assumptions
+
+        b = self.behaviour
+        return Assumptions(
+            prepayment=b.prepayment, default=b.default, severity=b.severity,
+            liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
+            advancing=True if b.advancing is None else b.advancing,
+            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
+            fair_value_sale=bool(b.fair_value_sale),
+        )
+
+
+def scenario_path(name_or_path: str | Path | None = None) -> Path:
+    """A scenario file path, or the path of a built-in scenario by name (default ``base``)."""
+    if name_or_path is None:
+        name_or_path = REFERENCE_SCENARIO
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    return Path(str(resources.files("stress.scenarios").joinpath(f"{name_or_path}.toml")))
+
+
+def builtin_scenarios() -> list[Path]:
+    """The named scenario files shipped under ``scenarios/`` (not deals, curves or behaviour)."""
+    root = Path(str(resources.files("stress.scenarios")))
+    return sorted(root.glob("*.toml"))
+
+
+def parse_scenario(data: dict, *, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML)."""
+    try:
+        return Scenario(**data, path=source)
+    except ValidationError as exc:
+        name = Path(source).name
+        lines = []
+        for err in exc.errors():
+            key = _format_loc(err["loc"])
+            value = _lookup(data, err["loc"])
+            if err["type"] == "missing":
+                lines.append(f"scenario file {name}: {key}: missing (required)")
+            elif err["type"] == "extra_forbidden":
+                lines.append(f"scenario file {name}: {key} = {value!r}: unknown key")
+            else:
+                lines.append(f"scenario file {name}: {key} = {value!r}: {_plain(err['msg'])}")
+        raise ScenarioError("\n".join(lines)) from None
+    except TypeError as exc:  # a table where a value was expected, or the reverse
+        raise ScenarioError(f"scenario file {Path(source).name}: {exc}") from None
+
+
+def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    name_or_path : str or Path, optional
+        A scenario TOML file, or the name of a built-in one (default ``base``).
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, invalid TOML, unknown key or out-of-range value.
+    """
+    path = scenario_path(name_or_path)
+    if not path.exists():
+        raise ScenarioError(f"scenario file {path}: not found")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {path}: not valid TOML: {exc}") from None
+    return parse_scenario(data, source=str(path))
