@@ -132,3 +132,51 @@ def breakeven_table(deal, tape, curves: dict[str, CurveSet], *, severities=(0.35
             rows.append({"tranche": name, "rate_case": case, "prepayment": str(prepayment),
                          "severity": severity, "breakeven_cdr": cdr, "cumulative_loss": evaluate(cdr)[1]})
     return pd.DataFrame(rows)
+
+
+RATING_SCENARIOS = ("rating_aaa", "rating_aa", "rating_a", "rating_bbb", "rating_bb")
+
+
+def implied_ratings(deal, tape, *, scenarios=RATING_SCENARIOS) -> pd.DataFrame:
+    """Each class's implied rating: the highest rating-level stress it passes with no principal loss.
+
+    Parameters
+    ----------
+    deal, tape
+        As for :func:`stress.cashflows.run_cashflows`.
+    scenarios : sequence of str
+        Rating-stress scenario names or files, strongest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: class. Columns: one per scenario with the class's principal
+        loss [fraction of original balance] under it, and ``implied_rating``
+        (the rating label of the strongest stress passed, or ``"below <last>"``).
+    """
+    from stress.scenario import load_scenario
+
+    losses = {}
+    labels = []
+    for name in scenarios:
+        scenario = load_scenario(name)
+        curve = scenario.rates.load_curve(max(420, int(tape["remaining_term"].max()) + 130))
+        assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
+        run = run_cashflows(deal, tape, curve, assumptions, to=scenario.scenario.to)
+        end = run.last_period
+        original = np.array([t.balance for t in deal.tranches])
+        lost = (run.bonds.allocated_realized_loss[end] + run.bonds.balance[end]) / original
+        label = scenario.name.removeprefix("rating_").upper()
+        labels.append(label)
+        losses[label] = np.where(lost * original > LOSS_THRESHOLD, lost, 0.0)
+    table = pd.DataFrame(losses, index=deal.tranche_names)
+    passed = table <= 0.0
+
+    def best(row) -> str:
+        for label in labels:
+            if row[label]:
+                return label
+        return f"below {labels[-1]}"
+
+    table["implied_rating"] = passed.apply(best, axis=1)
+    return table

@@ -208,6 +208,59 @@ def _seed(text: str) -> int:
     return value
 
 
+# -- scenarios and breakevens -------------------------------------------------
+def _cmd_scenarios(args) -> int:
+    from stress.scenario import builtin_scenarios, load_scenario
+
+    for path in builtin_scenarios():
+        scenario = load_scenario(path)
+        print(f"{scenario.name:<18} {scenario.scenario.description}")
+    return 0
+
+
+def _cmd_breakeven(args) -> int:
+    from stress.breakeven import breakeven_table, implied_ratings
+    from stress.deal import load_deal
+    from stress.rates.curves import load_curve
+
+    deal = load_deal(args.deal)
+    tape = _load_tape(args.tape)
+    base = load_curve("forward")
+    curves = {}
+    for case in args.rate_cases:
+        if case == "forward":
+            curves[case] = base
+        elif case.startswith("forward+") or case.startswith("forward-"):
+            curves[case] = base.shifted(float(case[len("forward"):]), from_month=1).floored(0.0)
+        else:
+            raise StressInputError(f"--rate-cases {case!r}: must be forward or forward+N / forward-N (bp)")
+    table = breakeven_table(deal, tape, curves, severities=[s / 100 for s in args.severities],
+                            prepayments=[f"{p:g} PPC" for p in args.ppc], to=args.to)
+    ratings = implied_ratings(deal, tape) if not args.no_ratings else None
+    if args.json:
+        out = {"breakeven": table.to_dict(orient="records")}
+        if ratings is not None:
+            out["implied_ratings"] = ratings.reset_index(names="tranche").to_dict(orient="records")
+        print(json.dumps(out, indent=2, default=float))
+        return 0
+    pivot = table.pivot_table(index=["rate_case", "prepayment", "severity"], columns="tranche",
+                              values="breakeven_cdr", sort=False)[list(deal.tranche_names)]
+    print(f"{deal.deal.name}: breakeven CDR (first-dollar principal loss), to {args.to}, "
+          "12-month lag, advancing; CDR in %")
+    print((pivot * 100).round(2).to_string())
+    cum = table.pivot_table(index=["rate_case", "prepayment", "severity"], columns="tranche",
+                            values="cumulative_loss", sort=False)[list(deal.tranche_names)]
+    print("\ncumulative collateral loss at the breakeven CDR, % of cut-off balance")
+    print((cum * 100).round(2).to_string())
+    if ratings is not None:
+        print("\nimplied rating (highest rating-level stress passed with no principal loss); losses in %")
+        shown = ratings.copy()
+        for column in shown.columns[:-1]:
+            shown[column] = (shown[column] * 100).round(3)
+        print(shown.to_string())
+    return 0
+
+
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
@@ -284,6 +337,20 @@ def build_parser() -> argparse.ArgumentParser:
     rates.add_argument("--months", type=_positive_int, default=360)
     rates.add_argument("--out", type=Path, required=True, help="output .nc file")
     rates.set_defaults(func=_cmd_rates)
+    sc = sub.add_parser("scenarios", help="list the named scenarios, one line each")
+    sc.set_defaults(func=_cmd_scenarios)
+
+    be = sub.add_parser("breakeven", help="breakeven CDR per class over severity x speed x rate case")
+    be.add_argument("--deal", default=None)
+    be.add_argument("--tape", default=None)
+    be.add_argument("--severities", type=_percent_list, default=[35.0, 45.0, 55.0], help="percent, e.g. 35,45,55")
+    be.add_argument("--ppc", type=_percent_list, default=[75.0, 100.0, 150.0], help="percent of pricing speed")
+    be.add_argument("--rate-cases", type=lambda t: [c.strip() for c in t.split(",") if c.strip()],
+                    default=["forward", "forward+200"], help="forward, forward+N, forward-N (bp)")
+    be.add_argument("--to", choices=("call", "maturity"), default="maturity")
+    be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=_cmd_breakeven)
     return parser
 
 

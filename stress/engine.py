@@ -85,6 +85,7 @@ class RunContext:
     tranche_names: tuple[str, ...]
     oc_target: np.ndarray
     oc_breach_from: int  # 0-based period index from which OC breaches count
+    assumptions: object = None  # stress.assumptions.Assumptions in "vectors" mode
 
     @property
     def n_tranches(self) -> int:
@@ -109,19 +110,25 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     contracts = tuple(deal_contracts(deal, schedule))
+    assumptions = (scenario.assumptions(tape=tape, deal=deal, curve=curve)
+                   if scenario.behaviour.mode == "vectors" else None)
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
     stepped = np.flatnonzero(oc_target > 0)
     breach_from = int(stepped[0]) + OC_BUILD_UP_MONTHS if stepped.size else n_periods
     return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
                       contract_kinds=contracts, tranche_names=tuple(deal.tranche_names),
-                      oc_target=oc_target, oc_breach_from=breach_from)
+                      oc_target=oc_target, oc_breach_from=breach_from, assumptions=assumptions)
 
 
 def _effective_lag(scenario: Scenario) -> int:
+    from stress.assumptions import Assumptions
+
     b = scenario.behaviour
     if b.mode == "vectors":
-        return scenario.assumptions().effective_liquidation_lag()
+        return Assumptions(liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
+                           servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
+                           fair_value_sale=bool(b.fair_value_sale)).effective_liquidation_lag()
     from stress.behaviour.params import load_behaviour
 
     params = load_behaviour(b.parameters)
@@ -134,7 +141,7 @@ def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: dict) -> dict[str
     """Pool cash flows for every path of a chunk: dict of (p, t) arrays."""
     mode = ctx.scenario.behaviour.mode
     if mode == "vectors":
-        assumptions = ctx.scenario.assumptions()
+        assumptions = ctx.assumptions
         per_path = []
         for k in range(index_rates.shape[0]):
             rates = _lookback_shifted(index_rates[k], ctx.deal.collateral.reset_lookback_months)

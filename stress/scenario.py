@@ -70,6 +70,10 @@ class Behaviour(_Section):
     prepayment: _Rate = "100 PPC"
     default: _Rate = 0.0
     severity: float | list[float] = 0.0
+    # rating-style stress (mode "vectors"): cumulative default as a fraction of
+    # the cut-off balance with yearly timing shares; replaces `default`
+    cumulative_default: float | None = Field(None, ge=0.0, le=1.0)
+    default_timing: list[float] | None = None
     # multipliers on the models (mode "scaled")
     prepayment_multiplier: Multiplier = Multiplier()
     default_multiplier: Multiplier = Multiplier()
@@ -110,18 +114,47 @@ class Scenario(_Section):
         """The scenario generator's settings."""
         return ScenarioDrivers(rates=self.rates, home_prices=self.home_prices, randomness=self.randomness)
 
-    def assumptions(self):
-        """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``."""
+    def assumptions(self, *, tape=None, deal=None, curve=None):
+        """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
+
+        A rating-style stress (``cumulative_default`` + ``default_timing``)
+        needs the pool (``tape``, ``deal``, ``curve``) to turn into a CDR vector
+        (:mod:`stress.stresses`).
+        """
         from stress.assumptions import Assumptions
 
         b = self.behaviour
+        default = b.default
+        if b.cumulative_default is not None:
+            default = self._cumulative_default_cdr(tape, deal, curve)
         return Assumptions(
-            prepayment=b.prepayment, default=b.default, severity=b.severity,
+            prepayment=b.prepayment, default=default, severity=b.severity,
             liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
             advancing=True if b.advancing is None else b.advancing,
             servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
             fair_value_sale=bool(b.fair_value_sale),
         )
+
+    def _cumulative_default_cdr(self, tape, deal, curve):
+        from stress.assumptions import Assumptions
+        from stress.cashflows import _lookback_shifted
+        from stress.pool import loan_arrays, project_pool
+        from stress.stresses import cdr_vector_for_cumulative_default
+
+        b = self.behaviour
+        if tape is None or deal is None or curve is None:
+            raise ScenarioError(f"scenario {self.name}: a cumulative-default stress needs the tape, deal and curve")
+        if b.default_timing is None:
+            raise ScenarioError(f"scenario file {Path(self.path).name}: behaviour.default_timing: missing "
+                                "(required with cumulative_default)")
+        lag = 12 if b.liquidation_lag is None else b.liquidation_lag
+        n = int(tape["remaining_term"].max()) + lag
+        loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                            trustee_fee_rate=deal.collateral.trustee_fee_rate)
+        rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
+        scheduled = project_pool(loans, rates, Assumptions(), n_periods=n).pool_balance_end / tape["balance"].sum()
+        smm = Assumptions(prepayment=b.prepayment).smm(n, wa_age=loans.wa_age)
+        return cdr_vector_for_cumulative_default(scheduled, smm, b.cumulative_default, b.default_timing).tolist()
 
 
 def scenario_path(name_or_path: str | Path | None = None) -> Path:

@@ -36,7 +36,7 @@ def test_zero_volatility_equals_deterministic_engine_path_for_path():
     s = scenario(rates={"model": "deterministic"}, home_prices={"volatility": 0.0})
     ctx = build_context(s)
     paths, pool, bonds, call = chunk_cashflows(ctx, np.arange(3))
-    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, s.assumptions(), to="call")
+    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to="call")
     for k in range(3):
         np.testing.assert_array_equal(pool["pool_balance_end"][k], det.pool.pool_balance_end)
         np.testing.assert_array_equal(bonds.balance[k], det.bonds.balance)
