@@ -205,13 +205,14 @@ def _lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
 
     The kernel's convention is a one-month look-back; a deal with a longer one
     sees older values (columns shift right), a zero look-back the same month's.
+    Works on (4, m) curves and (p, 4, m) path sets alike (months last).
     """
     shift = lookback - 1
     if shift == 0:
         return rates
     if shift > 0:
-        return np.hstack([np.repeat(rates[:, :1], shift, axis=1), rates[:, :-shift]])
-    return rates[:, 1:]
+        return np.concatenate([np.repeat(rates[..., :1], shift, axis=-1), rates[..., :-shift]], axis=-1)
+    return rates[..., 1:]
 
 
 def deal_contracts(deal: Deal, schedule: Schedule) -> list[DerivativeContract]:

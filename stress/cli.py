@@ -166,9 +166,50 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_batch(args) -> int:
+    import glob
+
+    from stress.batch import format_comparison, format_manifest, read_scenario_set, run_batch
+
+    specs = []
+    for item in args.scenarios:
+        if any(ch in item for ch in "*?["):
+            matched = sorted(glob.glob(item))
+            if not matched:
+                raise StressInputError(f"scenario pattern {item!r}: matches no file")
+            specs.extend(matched)
+        else:
+            specs.append(item)
+    if args.set:
+        specs.extend(read_scenario_set(args.set))
+    if not specs and not args.manifest:
+        raise StressInputError("stress batch: give scenario files or names, --set FILE or --manifest FILE")
+    manifest = run_batch(specs, out=args.out, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
+                         scheduler=args.scheduler, workers=args.workers, resume=args.resume,
+                         overwrite=args.overwrite, manifest=args.manifest, base=args.base,
+                         progress=not args.quiet)
+    print(format_manifest(manifest))
+    comparison = args.out / "comparison.json"
+    if comparison.exists():
+        print()
+        print(format_comparison(json.loads(comparison.read_text())))
+    failed = [e for e in manifest["scenarios"] if e.get("status") != "done"]
+    return 1 if failed else 0
+
+
 def _cmd_summary(args) -> int:
     from stress.tables import monte_carlo_summary
 
+    if (args.run_dir / "manifest.json").exists():
+        from stress.batch import format_comparison, format_manifest
+
+        manifest = json.loads((args.run_dir / "manifest.json").read_text())
+        print(format_manifest(manifest))
+        comparison = args.run_dir / "comparison.json"
+        if comparison.exists():
+            print()
+            print(format_comparison(json.loads(comparison.read_text())))
+        return 0
     path = args.run_dir / "summary.json"
     if not path.exists():
         raise StressInputError(f"run directory {args.run_dir}: no summary.json (is it a finished `stress run --out`?)")
@@ -325,7 +366,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
 
-    summ = sub.add_parser("summary", help="print a finished run's summary again from disk")
+    batch = sub.add_parser("batch", help="run a scenario set on common paths, with a provenance manifest")
+    batch.add_argument("scenarios", nargs="*", help="scenario files, names or glob patterns")
+    batch.add_argument("--set", type=Path, default=None, help="scenario-set TOML: scenarios = [...]")
+    batch.add_argument("--manifest", type=Path, default=None, help="rerun a previous batch's manifest.json")
+    batch.add_argument("--base", default=None, help="scenario to compare the others with (default: the first)")
+    batch.add_argument("--paths", type=_positive_int, default=None)
+    batch.add_argument("--seed", type=_seed, default=None)
+    batch.add_argument("--chunk-size", type=_positive_int, default=None)
+    batch.add_argument("--scheduler", default="threads")
+    batch.add_argument("--workers", type=_positive_int, default=None)
+    batch.add_argument("--out", type=Path, required=True)
+    batch.add_argument("--resume", action="store_true")
+    batch.add_argument("--overwrite", action="store_true")
+    batch.add_argument("-q", "--quiet", action="store_true")
+    batch.set_defaults(func=_cmd_batch)
+
+    summ = sub.add_parser("summary", help="print a finished run's (or batch's) summary again from disk")
     summ.add_argument("run_dir", type=Path)
     summ.add_argument("--json", action="store_true")
     summ.set_defaults(func=_cmd_summary)

@@ -51,7 +51,7 @@ from stress.cashflows import _lookback_shifted, clean_up_call_period, deal_contr
 from stress.deal import Deal, load_deal
 from stress.derivatives import derivative_payments
 from stress.errors import ScenarioError, StressInputError
-from stress.pool import LoanArrays, loan_arrays, project_pool
+from stress.pool import LoanArrays, loan_arrays
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
 from stress.scenario import Scenario
@@ -86,6 +86,8 @@ class RunContext:
     oc_target: np.ndarray
     oc_breach_from: int  # 0-based period index from which OC breaches count
     assumptions: object = None  # stress.assumptions.Assumptions in "vectors" mode
+    behaviour: object = None  # stress.behaviour.params.BehaviourParams in "models" / "scaled" modes
+    behaviour_loans: object = None  # stress.behaviour.prep.BehaviourLoans, prepared once per run
 
     @property
     def n_tranches(self) -> int:
@@ -110,15 +112,24 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     contracts = tuple(deal_contracts(deal, schedule))
-    assumptions = (scenario.assumptions(tape=tape, deal=deal, curve=curve)
-                   if scenario.behaviour.mode == "vectors" else None)
+    assumptions = behaviour = behaviour_loans = None
+    if scenario.behaviour.mode == "vectors":
+        assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
+    else:
+        from stress.behaviour.prep import prepare_loans
+
+        behaviour = _behaviour_params(scenario)
+        behaviour_loans = prepare_loans(tape, behaviour,
+                                        master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                                        trustee_fee_rate=deal.collateral.trustee_fee_rate)
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
     stepped = np.flatnonzero(oc_target > 0)
     breach_from = int(stepped[0]) + OC_BUILD_UP_MONTHS if stepped.size else n_periods
     return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
                       contract_kinds=contracts, tranche_names=tuple(deal.tranche_names),
-                      oc_target=oc_target, oc_breach_from=breach_from, assumptions=assumptions)
+                      oc_target=oc_target, oc_breach_from=breach_from, assumptions=assumptions,
+                      behaviour=behaviour, behaviour_loans=behaviour_loans)
 
 
 def _effective_lag(scenario: Scenario) -> int:
@@ -129,28 +140,54 @@ def _effective_lag(scenario: Scenario) -> int:
         return Assumptions(liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
                            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
                            fair_value_sale=bool(b.fair_value_sale)).effective_liquidation_lag()
+    return _behaviour_params(scenario).servicing.effective_liquidation_lag()
+
+
+def _behaviour_params(scenario: Scenario):
+    """The behaviour parameters file, with the scenario's servicing overrides applied."""
     from stress.behaviour.params import load_behaviour
 
+    b = scenario.behaviour
     params = load_behaviour(b.parameters)
-    lag = params.servicing.liquidation_lag if b.liquidation_lag is None else b.liquidation_lag
-    return max(int(lag), 3)
+    overrides = {key: getattr(b, key) for key in ("liquidation_lag", "advancing", "servicer_buyout_90plus",
+                                                  "fair_value_sale") if getattr(b, key) is not None}
+    if overrides:
+        params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
+    return params
+
+
+def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
+    """A scenario multiplier (value from a month on) as a per-period vector."""
+    vector = np.ones(n_periods)
+    vector[spec.from_month - 1:] = spec.value
+    return vector
 
 
 # -- one chunk ----------------------------------------------------------------
-def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: dict) -> dict[str, np.ndarray]:
-    """Pool cash flows for every path of a chunk: dict of (p, t) arrays."""
+def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray) -> dict[str, np.ndarray]:
+    """Pool cash flows for every path of a chunk: dict of (p, t) arrays.
+
+    ``index_rates`` is (p, 4, m) as generated; ``hpi`` is (p, regions, m).
+    """
+    from dataclasses import fields
+
+    from stress.pool_paths import Multipliers, project_pool_paths
+
+    rates = _lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
     mode = ctx.scenario.behaviour.mode
     if mode == "vectors":
-        assumptions = ctx.assumptions
-        per_path = []
-        for k in range(index_rates.shape[0]):
-            rates = _lookback_shifted(index_rates[k], ctx.deal.collateral.reset_lookback_months)
-            per_path.append(project_pool(ctx.loans, rates, assumptions, n_periods=ctx.n_periods))
-        names = [f for f in per_path[0].__dataclass_fields__]
-        return {name: np.stack([getattr(pc, name) for pc in per_path]) for name in names}
-    from stress.behaviour.engine_adapter import project_chunk
-
-    return project_chunk(ctx, index_rates, hpi)
+        flows = project_pool_paths(ctx.loans, rates, None, None, n_periods=ctx.n_periods, vectors=ctx.assumptions)
+    else:
+        b = ctx.scenario.behaviour
+        multipliers = None
+        if mode == "scaled":
+            n = ctx.n_periods
+            multipliers = Multipliers(prepayment=_multiplier_vector(b.prepayment_multiplier, n),
+                                      default=_multiplier_vector(b.default_multiplier, n),
+                                      severity=_multiplier_vector(b.severity_multiplier, n))
+        flows = project_pool_paths(ctx.behaviour_loans, rates, hpi, ctx.behaviour, n_periods=ctx.n_periods,
+                                   vectors=multipliers)
+    return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 
 def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarray]:
@@ -174,8 +211,8 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray):
     n = ctx.n_periods
     paths = generate_paths(ctx.scenario.drivers, path_ids=np.asarray(path_ids, dtype=np.int64), seed=ctx.seed,
                            n_months=n + 1, curve=ctx.curve)
-    pool = _collateral(ctx, paths.index_rates, {"national": paths.hpi_national,
-                                                 "california": paths.hpi_california})
+    hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)  # regions as stress.behaviour.prep.REGIONS
+    pool = _collateral(ctx, paths.index_rates, hpi)
     p = len(path_ids)
     libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
     days = ctx.schedule.accrual_days.astype(np.float64)

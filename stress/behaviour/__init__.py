@@ -1,0 +1,1 @@
+"""Loan-level behaviour models: prepayment, default, severity; parameters and kernel inputs."""

@@ -1,0 +1,158 @@
+"""Turn a loan tape and behaviour parameters into the multi-path kernel's per-loan arrays.
+
+:func:`prepare_loans` computes once per pool what does not change along a path
+(the kernel's "static" inputs):
+
+- ``region_id``: 1 for California loans, 0 for the rest (rows of the HPI
+  input: :data:`REGIONS`).
+- ``inv_value``: 1 / original property value, the value taken as
+  ``balance / ltv`` at cut-off: the reference pool's loans are at most 13
+  months old, so the cut-off balance is within ~1.5% of the original one and
+  the current LTV at cut-off equals the tape LTV (our simplification).
+- ``default_static``: :func:`stress.behaviour.default.static_logit`.
+- ``mi_coverage``: :func:`stress.behaviour.severity.mi_coverage`.
+- ``penalty_months``: the tape's ``prepay_penalty_months`` (loan age).
+- ``spike_reset``: for hybrid products (every product but ``30Y LIB6M``,
+  whose first adjustment is behind it), the period index of the first month
+  at the first reset's rate (``months_to_reset``); -1 otherwise.
+
+:func:`coefficients` packs the scalar coefficients in the kernel's order
+(:data:`stress.kernels.collateral_paths.COEF_NAMES`), with the servicing
+options applied (the cost of a fair-value sale, the buy-out's zero loss).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from stress.behaviour import default as default_model
+from stress.behaviour import severity as severity_model
+from stress.behaviour.logistic import LOGISTIC_STEP, LOGISTIC_X0
+from stress.behaviour.params import BehaviourParams
+from stress.behaviour.prepayment import base_smm
+from stress.errors import ScenarioError
+from stress.pool import LoanArrays, loan_arrays
+
+__all__ = ["REGIONS", "BehaviourLoans", "prepare_loans", "coefficients",
+           "MASTER_SERVICING_FEE_RATE", "TRUSTEE_FEE_RATE"]
+
+#: Rows of the ``hpi`` input: national index, California index.
+REGIONS: tuple[str, ...] = ("national", "CA")
+#: The reference deal's fee rates (deal file), used when a tape is given without them.
+MASTER_SERVICING_FEE_RATE = 0.0003
+TRUSTEE_FEE_RATE = 0.000043
+#: Products whose first (initial-cap) adjustment is still ahead at cut-off.
+SEASONED_PRODUCTS = ("30Y LIB6M",)
+
+
+@dataclass(frozen=True, eq=False)
+class BehaviourLoans:
+    """A pool's loans for the multi-path kernel: :class:`~stress.pool.LoanArrays` plus behaviour arrays.
+
+    Every array has one element per loan (see the module docstring for each).
+    """
+
+    loans: LoanArrays
+    region_id: np.ndarray
+    inv_value: np.ndarray
+    default_static: np.ndarray
+    mi_coverage: np.ndarray
+    penalty_months: np.ndarray
+    spike_reset: np.ndarray
+
+    def __post_init__(self):
+        n = self.loans.n_loans
+        for f in fields(self):
+            if f.name == "loans":
+                continue
+            dtype = np.int64 if f.name in ("region_id", "penalty_months", "spike_reset") else np.float64
+            arr = np.ascontiguousarray(getattr(self, f.name), dtype=dtype)
+            if arr.shape != (n,):
+                raise ScenarioError(f"BehaviourLoans.{f.name}: shape {arr.shape}, expected ({n},)")
+            if dtype is np.float64 and not np.all(np.isfinite(arr)):
+                raise ScenarioError(f"BehaviourLoans.{f.name}: must be finite")
+            object.__setattr__(self, f.name, arr)
+        if np.any((self.region_id < 0) | (self.region_id >= len(REGIONS))):
+            raise ScenarioError(f"BehaviourLoans.region_id: must be in [0, {len(REGIONS) - 1}]")
+        if np.any(self.inv_value <= 0):
+            raise ScenarioError("BehaviourLoans.inv_value: must be > 0 (1 / property value)")
+
+    @property
+    def n_loans(self) -> int:
+        return self.loans.n_loans
+
+    @classmethod
+    def vectors_only(cls, loans: LoanArrays) -> "BehaviourLoans":
+        """Neutral behaviour arrays for a pool that is only run on vectors (mode 0)."""
+        n = loans.n_loans
+        return cls(loans, np.zeros(n), np.ones(n), np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, -1))
+
+    def subset(self, rows) -> "BehaviourLoans":
+        """The loans at ``rows`` (an index array or boolean mask)."""
+        lf = self.loans
+        sub = {f.name: getattr(lf, f.name)[rows] for f in fields(lf)
+               if f.name not in ("master_servicing_fee_rate", "trustee_fee_rate")}
+        loans = LoanArrays(**sub, master_servicing_fee_rate=lf.master_servicing_fee_rate,
+                           trustee_fee_rate=lf.trustee_fee_rate)
+        return BehaviourLoans(loans, **{f.name: getattr(self, f.name)[rows] for f in fields(self) if f.name != "loans"})
+
+
+def prepare_loans(tape: pd.DataFrame, params: BehaviourParams, *,
+                  master_servicing_fee_rate: float = MASTER_SERVICING_FEE_RATE,
+                  trustee_fee_rate: float = TRUSTEE_FEE_RATE) -> BehaviourLoans:
+    """Per-loan kernel inputs from a validated tape (:func:`stress.collateral.tape.validate_tape`).
+
+    Parameters
+    ----------
+    tape : pandas.DataFrame
+    params : BehaviourParams
+    master_servicing_fee_rate, trustee_fee_rate : float
+        Deal fee rates [annual, decimal]; default the reference deal's.
+    """
+    if not isinstance(params, BehaviourParams):
+        raise ScenarioError(f"params: expected a BehaviourParams, got {type(params).__name__}")
+    loans = loan_arrays(tape, master_servicing_fee_rate=master_servicing_fee_rate,
+                        trustee_fee_rate=trustee_fee_rate)
+    ltv = tape["ltv"].to_numpy(dtype=np.float64)
+    balance = tape["balance"].to_numpy(dtype=np.float64)
+    hybrid = ~tape["product"].isin(SEASONED_PRODUCTS).to_numpy()
+    return BehaviourLoans(
+        loans=loans,
+        region_id=(tape["state"].to_numpy() == "CA").astype(np.int64),
+        inv_value=ltv / balance,
+        default_static=default_model.static_logit(
+            fico=tape["fico"].to_numpy(dtype=np.float64), dti=tape["dti"].to_numpy(dtype=np.float64),
+            doc_type=tape["doc_type"].to_numpy(), occupancy=tape["occupancy"].to_numpy(),
+            purpose=tape["purpose"].to_numpy(), params=params),
+        mi_coverage=severity_model.mi_coverage(ltv, tape["mi_insured"].to_numpy(dtype=bool), params),
+        penalty_months=tape["prepay_penalty_months"].to_numpy(dtype=np.int64),
+        spike_reset=np.where(hybrid, tape["months_to_reset"].to_numpy(dtype=np.int64), -1),
+    )
+
+
+def coefficients(params: BehaviourParams) -> np.ndarray:
+    """The kernel's coefficient vector (order :data:`~stress.kernels.collateral_paths.COEF_NAMES`)."""
+    from stress.kernels.collateral_paths import COEF_NAMES
+
+    pp, dp, sp, sv = params.prepayment, params.default, params.severity, params.servicing
+    values = {
+        "base_smm": base_smm(params), "seasoning_months": pp.seasoning_months,
+        "seasoning_floor": pp.seasoning_floor, "refi_max": pp.refi_max, "refi_slope": pp.refi_slope,
+        "refi_midpoint": pp.refi_midpoint, "burnout": pp.burnout, "penalty_factor": pp.penalty_factor,
+        "penalty_expiry_multiple": pp.penalty_expiry_multiple, "penalty_expiry_months": pp.penalty_expiry_months,
+        "reset_spike_base": pp.reset_spike_base, "reset_spike_per_shock": pp.reset_spike_per_shock,
+        "reset_spike_lead_months": pp.reset_spike_lead_months, "reset_spike_months": pp.reset_spike_months,
+        "equity_slope": pp.equity_slope, "equity_floor": pp.equity_floor, "equity_cap": pp.equity_cap,
+        "prepay_ltv_reference": pp.ltv_reference, "max_smm": pp.max_smm,
+        "age_peak_months": dp.age_peak_months, "age_slope": dp.age_slope, "ltv_slope": dp.ltv_slope,
+        "default_ltv_reference": dp.ltv_reference, "payment_shock_slope": dp.payment_shock_slope,
+        "max_mdr": dp.max_mdr, "distressed_haircut": sp.distressed_haircut,
+        "liquidation_cost": sp.fair_value_sale_cost if sv.fair_value_sale else sp.foreclosure_cost,
+        "max_severity": sp.max_severity, "loss_free": 1.0 if sv.servicer_buyout_90plus else 0.0,
+        "logistic_x0": LOGISTIC_X0, "logistic_step": LOGISTIC_STEP,
+    }
+    assert set(values) == set(COEF_NAMES)
+    return np.array([float(values[name]) for name in COEF_NAMES])

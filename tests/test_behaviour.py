@@ -1,0 +1,199 @@
+"""Behaviour models: monotonicity, hand-computed hazards, validation, the base scenario on the reference pool."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stress.behaviour import default as dm
+from stress.behaviour import prepayment as pm
+from stress.behaviour import severity as sm
+from stress.behaviour.logistic import logistic, logistic_exact
+from stress.behaviour.params import BehaviourFileError, BehaviourParams, load_behaviour, parse_behaviour
+
+P = load_behaviour()
+unit = st.floats(0.0, 1.0)
+
+
+def test_base_file_equals_model_defaults():
+    assert P.model_dump(exclude={"source"}) == BehaviourParams().model_dump(exclude={"source"})
+
+
+def test_logistic_table_accuracy():
+    x = np.linspace(-15.9, 15.9, 20001)
+    assert np.max(np.abs(logistic(x) / logistic_exact(x) - 1)) < 3.2e-5
+
+
+# -- monotonicity on random loans ------------------------------------------------------------------------
+
+
+loan_state = dict(age=st.integers(1, 120), penalty=st.sampled_from([0, 12, 24, 36]), cum=st.floats(0, 0.5),
+                  ltv=st.floats(0.2, 1.4), d=st.integers(-20, 20), shock=st.floats(-0.3, 1.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(inc=st.floats(-0.05, 0.05), more=st.floats(1e-4, 0.03), **loan_state)
+def test_more_incentive_prepays_faster(inc, more, age, penalty, cum, ltv, d, shock):
+    kw = dict(age=age, penalty_months=penalty, cum_incentive=cum, ltv=ltv, months_from_reset=d, first_shock=shock,
+              params=P)
+    assert pm.smm(incentive=inc + more, **kw) >= pm.smm(incentive=inc, **kw)
+
+
+def _static(fico=700.0, dti=0.35, doc="FULL", occ="OWNER OCC", purpose="PUR"):
+    return dm.static_logit(fico=[fico], dti=[dti], doc_type=[doc], occupancy=[occ], purpose=[purpose], params=P)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(fico=st.floats(500, 820), drop=st.floats(1, 200), age=st.integers(1, 120), ltv=st.floats(0.2, 1.4),
+       more_ltv=st.floats(0.01, 0.5), ratio=st.floats(0.7, 2.0), more_shock=st.floats(0.01, 0.5),
+       doc=st.integers(0, 3))
+def test_default_monotone(fico, drop, age, ltv, more_ltv, ratio, more_shock, doc):
+    kw = dict(age=age, params=P)
+    base = dm.mdr(static=_static(fico), ltv=ltv, payment_ratio=ratio, **kw)
+    assert dm.mdr(static=_static(fico - drop), ltv=ltv, payment_ratio=ratio, **kw) >= base  # lower FICO
+    assert dm.mdr(static=_static(fico), ltv=ltv + more_ltv, payment_ratio=ratio, **kw) >= base  # higher LTV
+    assert dm.mdr(static=_static(fico), ltv=ltv, payment_ratio=ratio + more_shock, **kw) >= base  # payment shock
+    ladder = [("FULL",), ("REDUCED",), ("SISA", "NO RATIO"), ("NISA", "NINA")]  # weaker documentation
+    for weaker in ladder[doc + 1:]:
+        for name in weaker:
+            for stronger in ladder[doc]:
+                assert dm.mdr(static=_static(fico, doc=name), ltv=ltv, payment_ratio=ratio, **kw) >= \
+                    dm.mdr(static=_static(fico, doc=stronger), ltv=ltv, payment_ratio=ratio, **kw)
+    assert _static(occ="INV HM") > _static() and _static(purpose="REFI/CO") > _static()
+    # strictly higher where the cap does not bind
+    assert dm.mdr(static=_static(fico - drop), ltv=0.8, payment_ratio=1.0, **kw) > \
+        dm.mdr(static=_static(fico), ltv=0.8, payment_ratio=1.0, **kw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ltv0=st.floats(0.2, 1.3), hpi=st.floats(0.3, 2.0), fall=st.floats(0.01, 0.5), rate=st.floats(0.0, 0.12),
+       cov=st.floats(0.05, 0.4))
+def test_severity_monotone(ltv0, hpi, fall, rate, cov):
+    kw = dict(ltv0=ltv0, advance_rate=rate, params=P)
+    s = sm.severity(hpi_liquidation=hpi, coverage=0.0, **kw)
+    assert sm.severity(hpi_liquidation=hpi * (1 - fall), coverage=0.0, **kw) >= s  # lower home prices
+    assert sm.severity(hpi_liquidation=hpi, coverage=cov, **kw) <= s  # MI lowers severity
+    assert 0.0 <= s <= 1.0
+
+
+# -- hand-computed hazards: three loans at three months ----------------------------------------------------
+
+LOANS = [  # fico, dti, doc, occupancy, purpose, penalty months, age at cut-off, LTV, insured
+    dict(fico=720.0, dti=0.30, doc="FULL", occ="OWNER OCC", purpose="PUR", pen=0, age0=0, ltv=0.80, mi=False),
+    dict(fico=640.0, dti=math.nan, doc="NINA", occ="INV HM", purpose="REFI/CO", pen=24, age0=2, ltv=0.95, mi=True),
+    dict(fico=math.nan, dti=0.45, doc="REDUCED", occ="2ND HM", purpose="REFI", pen=12, age0=10, ltv=0.70, mi=False),
+]
+
+
+def _logistic(x):
+    return 1 / (1 + math.exp(-x))
+
+
+@pytest.mark.parametrize("j", [0, 1, 2])
+@pytest.mark.parametrize("month", [1, 13, 36])
+def test_hazards_by_hand(j, month):
+    loan = LOANS[j]
+    age = loan["age0"] + month
+    ltv = loan["ltv"] * 0.98 / 1.05  # some amortization, home prices up 5%
+    incentive = 0.0050
+    # Default logit by hand from base.toml.
+    fico = 650.0 if math.isnan(loan["fico"]) else loan["fico"]
+    x = -6.9 - 0.9 * (fico - 700) / 100
+    x += {"FULL": 0.0, "NINA": 0.70, "REDUCED": 0.25}[loan["doc"]]
+    x += {"OWNER OCC": 0.0, "INV HM": 0.45, "2ND HM": 0.20}[loan["occ"]]
+    x += {"PUR": 0.0, "REFI/CO": 0.25, "REFI": 0.05}[loan["purpose"]]
+    x += 0.0 if math.isnan(loan["dti"]) else 1.5 * (loan["dti"] - 0.35)
+    x += 1.0 * math.log(min(age, 30) / 30)
+    x += 4.0 * (ltv - 0.80) + 1.5 * (1.10 - 1.0)
+    expected_mdr = _logistic(x)
+    static = _static(loan["fico"], loan["dti"], loan["doc"], loan["occ"], loan["purpose"])
+    got = dm.mdr(static=static, age=age, ltv=ltv, payment_ratio=1.10, params=P)
+    assert got == pytest.approx(expected_mdr, rel=4e-5)
+    # Prepayment by hand: base 32% CPR, ramp 0.6 -> 1 over 6 months, penalty 0.5 / expiry 1.5 x 3 months,
+    # equity clip(1 + 1.5 (0.8 - LTV), 0.3, 1.6), refi 2 S(300 (0.005 - 0.0075)) / (1 + 4.2 x 0.02), no spike.
+    base = 1 - (1 - 0.32) ** (1 / 12)
+    ramp = min(1.0, 0.6 + 0.4 * age / 6)
+    pen = loan["pen"]
+    penalty = 0.5 if 0 < pen and age <= pen else (1.5 if 0 < pen and age <= pen + 3 else 1.0)
+    equity = min(max(1 + 1.5 * (0.8 - ltv), 0.3), 1.6)
+    refi = 2.0 * _logistic(300 * (incentive - 0.0075)) / (1 + 4.2 * 0.02)
+    expected_smm = base * ramp * penalty * equity * (1 + refi)
+    got = pm.smm(age=age, penalty_months=pen, incentive=incentive, cum_incentive=0.02, ltv=ltv,
+                 months_from_reset=-10_000, first_shock=0.0, params=P)
+    assert got == pytest.approx(expected_smm, rel=4e-5)
+    # Severity by hand at liquidation 12 months on: proceeds 0.65 HPI / LTV0, costs 10%, 12 months of advances
+    # at 5.5%, MI 30% (LTV 95%) on loan 2.
+    ltv0, hpi_liq, adv = loan["ltv"] * 0.98, 1.05 * 0.9, 0.055
+    proceeds = 0.65 * hpi_liq / ltv0
+    claim = 1 + 0.10 + 12 * adv / 12
+    cov = 0.30 if loan["mi"] else 0.0
+    expected_sev = max(0.0, min(1.0, claim - proceeds - cov * claim))
+    got = sm.severity(ltv0=ltv0, hpi_liquidation=hpi_liq, advance_rate=adv,
+                      coverage=sm.mi_coverage(loan["ltv"], loan["mi"], P), params=P)
+    assert got == pytest.approx(expected_sev, rel=1e-12, abs=1e-15)
+
+
+# -- validation ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"prepayment": {"base_cpr": 1.5}}, "prepayment.base_cpr = 1.5: must be <= 0.99"),
+    ({"default": {"fico_per_100": 0.5}}, "default.fico_per_100 = 0.5: must be <= 0"),
+    ({"severity": {"haircut": 0.2}}, "severity.haircut = 0.2: unknown key"),
+    ({"mortgage_rate": {"index": "PRIME"}}, "must be one of LIBOR_1M"),
+    ({"default": {"doc_type": {"FULL": 0.0}}}, "missing category 'REDUCED'"),
+])
+def test_validation_errors_name_key_value_and_rule(data, message):
+    with pytest.raises(BehaviourFileError, match="behaviour file x.toml") as exc:
+        parse_behaviour(data, source="x.toml")
+    assert message in str(exc.value)
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(BehaviourFileError, match="not found"):
+        load_behaviour(tmp_path / "nope.toml")
+
+
+# -- the base scenario on the reference pool at the forward curve --------------------------------------------
+
+
+def test_base_scenario_on_reference_pool(capsys):
+    reference_pool = pytest.importorskip("stress.collateral.reference_pool",
+                                         reason="the reference tape module is not built yet")
+    curves = pytest.importorskip("stress.rates.curves", reason="the forward curve is not available")
+    from stress.pool_paths import base_hpi, project_pool_paths
+
+    n = 360
+    rates = curves.forward_curve(n_months=420).rates[None, :, :n]
+    hpi = base_hpi(1, n, drift=P.hpi.base_drift)
+    cf = project_pool_paths(reference_pool.reference_tape(), rates, hpi, P, n_periods=n)
+    cpr1 = float(cf.cpr(slice(0, 12))[0])
+    cdef = float(cf.cumulative_default(60)[0])
+    closs = float(cf.cumulative_loss(60)[0])
+    monthly_cpr = 1 - (1 - cf.smm[0]) ** 12
+    with capsys.disabled():
+        print(f"\nbase scenario, reference pool, forward curve, HPI +{P.hpi.base_drift:.0%}/yr: "
+              f"year-one CPR {cpr1:.2%}, 5y cumulative default {cdef:.2%}, 5y cumulative loss {closs:.3%}, "
+              f"lifetime CPR {float(cf.lifetime_cpr()[0]):.2%}; CPR months 20-27 (2/28 resets): "
+              + " ".join(f"{c:.0%}" for c in monthly_cpr[19:27]))
+    t = P.targets
+    assert t.year_one_cpr[0] <= cpr1 <= t.year_one_cpr[1]
+    assert t.cumulative_default_5y[0] <= cdef <= t.cumulative_default_5y[1]
+    assert t.cumulative_loss_5y[0] <= closs <= t.cumulative_loss_5y[1]
+    # The spike around the 2/28 resets (months 22-25) stands out from the months before.
+    assert monthly_cpr[22:26].max() > 1.3 * monthly_cpr[14:18].mean()
+
+
+def test_calibration_hits_targets():
+    reference_pool = pytest.importorskip("stress.collateral.reference_pool")
+    from stress.behaviour.calibrate import calibrate
+    from stress.pool_paths import base_hpi
+    from stress.rates.curves import forward_curve
+
+    tape = reference_pool.reference_tape().iloc[::20]
+    rates = forward_curve(n_months=420).rates[None, :, :240]
+    c = calibrate(tape, rates, base_hpi(1, 240, drift=0.05), P, target_cpr=0.35, target_loss=0.01, n_periods=240)
+    assert c.lifetime_cpr == pytest.approx(0.35, abs=0.0025)
+    assert c.cumulative_loss == pytest.approx(0.01, abs=0.0002)

@@ -1,0 +1,125 @@
+"""The multi-path collateral kernel: mode 0 == the one-path kernel per path; models == the reference twin."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference.collateral_paths_reference import OUTPUTS, project_pool_paths_reference
+from stress.assumptions import Assumptions
+from stress.behaviour.params import BehaviourParams
+from stress.behaviour.prep import BehaviourLoans, REGIONS
+from stress.behaviour.prepayment import mortgage_rate
+from stress.kernels.collateral_paths import OUTPUT_NAMES
+from stress.pool import project_pool
+from stress.pool_paths import Multipliers, project_pool_paths
+from test_collateral_kernel import random_loans
+
+
+def random_behaviour_loans(rng, n, n_periods) -> BehaviourLoans:
+    loans = random_loans(rng, n, n_periods)
+    return BehaviourLoans(
+        loans=loans,
+        region_id=rng.integers(0, len(REGIONS), n),
+        inv_value=rng.uniform(0.3, 1.1, n) / np.maximum(loans.balance, 1.0),
+        default_static=rng.uniform(-9.0, -3.0, n),
+        mi_coverage=np.where(rng.random(n) < 0.3, rng.uniform(0.1, 0.35, n), 0.0),
+        penalty_months=rng.choice([0, 6, 12, 24, 36], n),
+        spike_reset=np.where(rng.random(n) < 0.7, loans.months_to_reset, -1),
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_loans=st.integers(1, 5),
+    n_paths=st.integers(1, 4),
+    n_periods=st.integers(1, 90),
+    cpr=st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 0.6)),
+    cdr=st.one_of(st.just(0.0), st.floats(0.0, 0.3)),
+    severity=st.floats(0.0, 1.0),
+    lag=st.integers(0, 14),
+    advancing=st.booleans(),
+    rounding=st.sampled_from([0.0, 0.00125]),
+)
+def test_mode0_reproduces_project_pool_per_path_exactly(seed, n_loans, n_paths, n_periods, cpr, cdr, severity, lag,
+                                                       advancing, rounding):
+    rng = np.random.default_rng(seed)
+    loans = random_loans(rng, n_loans, n_periods)
+    index_rates = rng.uniform(-0.005, 0.12, (n_paths, 4, max(n_periods, 2)))
+    a = Assumptions(prepayment=cpr, default=cdr, severity=severity, liquidation_lag=lag, advancing=advancing,
+                    rounding=rounding)
+    cf = project_pool_paths(loans, index_rates, None, None, n_periods=n_periods, vectors=a)
+    for p in range(n_paths):
+        one = project_pool(loans, index_rates[p], a, n_periods=n_periods)
+        for name in OUTPUTS[:17]:
+            np.testing.assert_array_equal(getattr(cf, name)[p], getattr(one, name), err_msg=f"{name} path {p}")
+
+
+def _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option):
+    rng = np.random.default_rng(seed)
+    bl = random_behaviour_loans(rng, n_loans, n_periods)
+    index_rates = rng.uniform(0.0, 0.08, (n_paths, 4, n_periods))
+    hpi = np.exp(np.cumsum(rng.normal(0.0, 0.03, (n_paths, len(REGIONS), n_periods)), axis=2))
+    hpi[:, :, 0] = 1.0
+    params = BehaviourParams().replace(servicing={
+        "liquidation_lag": lag, "advancing": advancing,
+        "servicer_buyout_90plus": option == "buyout", "fair_value_sale": option == "fair_value"})
+    return rng, bl, index_rates, hpi, params
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_loans=st.integers(1, 4),
+    n_paths=st.integers(1, 3),
+    n_periods=st.integers(1, 60),
+    lag=st.integers(0, 13),
+    advancing=st.booleans(),
+    option=st.sampled_from(["none", "buyout", "fair_value"]),
+    scaled=st.booleans(),
+)
+def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancing, option, scaled):
+    rng, bl, index_rates, hpi, params = _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option)
+    if scaled:
+        mult = Multipliers(prepayment=rng.uniform(0.0, 3.0, (n_paths, n_periods)),
+                           default=rng.uniform(0.0, 5.0, (1, n_periods)), severity=rng.uniform(0.5, 2.0, n_periods))
+        smm_v, mdr_v = mult.prepayment, np.broadcast_to(mult.default, (n_paths, n_periods))
+        sev_v = np.broadcast_to(mult.severity, (n_paths, n_periods))
+    else:
+        mult = None
+        smm_v = mdr_v = sev_v = np.ones((n_paths, n_periods))
+    cf = project_pool_paths(bl, index_rates, hpi, params, n_periods=n_periods, vectors=mult)
+    ref = project_pool_paths_reference(
+        bl, index_rates, mortgage_rate(index_rates, params), hpi, smm_v, mdr_v, sev_v, params,
+        2 if scaled else 1, params.servicing.effective_liquidation_lag(), advancing, 0.00125)
+    assert set(OUTPUTS) == set(OUTPUT_NAMES)
+    for name in OUTPUTS:
+        np.testing.assert_allclose(getattr(cf, name), ref[name], rtol=1e-9, atol=1e-6, err_msg=name)
+    # cash in = cash out, balances never negative.
+    np.testing.assert_allclose(cf.pool_balance_begin - cf.scheduled_principal - cf.prepayment
+                               - cf.liquidated_balance, cf.pool_balance_end, rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(cf.recovery + cf.realized_loss, cf.liquidated_balance, rtol=1e-12, atol=1e-9)
+    assert np.all(cf.pool_balance_end >= 0) and np.all(cf.realized_loss >= 0)
+    assert np.all(cf.realized_loss <= cf.liquidated_balance + 1e-9)
+
+
+def test_more_paths_leave_existing_paths_unchanged():
+    rng, bl, index_rates, hpi, params = _models_case(3, 6, 4, 48, 6, True, "none")
+    four = project_pool_paths(bl, index_rates, hpi, params, n_periods=48)
+    two = project_pool_paths(bl, index_rates[:2], hpi[:2], params, n_periods=48)
+    for name in OUTPUTS:
+        np.testing.assert_array_equal(getattr(four, name)[:2], getattr(two, name), err_msg=name)
+
+
+def test_scaled_mode_with_unit_multipliers_equals_models():
+    rng, bl, index_rates, hpi, params = _models_case(5, 5, 2, 40, 4, True, "none")
+    m1 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40)
+    m2 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40, vectors=Multipliers())
+    for name in OUTPUTS:
+        np.testing.assert_array_equal(getattr(m1, name), getattr(m2, name), err_msg=name)
+    # Default hazard x 2 from month 12 raises defaults from month 12 only.
+    m3 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40,
+                            vectors=Multipliers(default=[1.0] * 11 + [2.0]))
+    np.testing.assert_array_equal(m3.default_balance[:, :11], m1.default_balance[:, :11])
+    assert m3.default_balance[:, 11:].sum() > m1.default_balance[:, 11:].sum()
