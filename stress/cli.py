@@ -408,6 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=_cmd_breakeven)
+
+    from stress.report.cli_hook import add_report_parser
+
+    add_report_parser(sub)
     return parser
 
 

@@ -13,14 +13,13 @@ Errors name the file, the key, the value and what is allowed, e.g.::
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import DealFileError
 
 REFERENCE_DEAL = "impac_cmb_2004_1"
@@ -236,50 +235,9 @@ class Deal(_Terms):
         }
 
 
-_PHRASES = (
-    ("Value error, ", ""),
-    ("Input should be greater than or equal to ", "must be >= "),
-    ("Input should be less than or equal to ", "must be <= "),
-    ("Input should be greater than ", "must be > "),
-    ("Input should be less than ", "must be < "),
-    ("Input should be ", "must be "),
-)
-
-
-def _plain(msg: str) -> str:
-    for old, new in _PHRASES:
-        msg = msg.replace(old, new)
-    return msg
-
-
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _lookup(data, loc):
-    cur = data
-    for part in loc:
-        try:
-            cur = cur[part]
-        except (KeyError, IndexError, TypeError):
-            return "<missing>"
-    return cur
-
-
 def deal_path(name_or_path: str | Path | None = None) -> Path:
     """Resolve a deal: a file path, or the name of a built-in deal (default: the reference deal)."""
-    if name_or_path is None:
-        name_or_path = REFERENCE_DEAL
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return candidate
-    return Path(str(resources.files("stress.scenarios").joinpath("deals", f"{name_or_path}.toml")))
+    return builtin_path(REFERENCE_DEAL if name_or_path is None else name_or_path, "deals")
 
 
 def load_deal(name_or_path: str | Path | None = None) -> Deal:
@@ -302,25 +260,8 @@ def load_deal(name_or_path: str | Path | None = None) -> Deal:
         the message names the file, the key, the value and what is allowed.
     """
     path = deal_path(name_or_path)
-    if not path.exists():
-        raise DealFileError(f"deal file {path}: not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise DealFileError(f"deal file {path}: not valid TOML: {exc}") from None
+    data = read_toml(path, kind="deal", error=DealFileError)
     try:
         return Deal(**data, source=str(path))
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = _format_loc(err["loc"])
-            value = _lookup(data, err["loc"])
-            msg = _plain(err["msg"])
-            if err["type"] == "missing":
-                lines.append(f"deal file {path.name}: {key}: missing (required)")
-            elif err["type"] == "extra_forbidden":
-                lines.append(f"deal file {path.name}: {key} = {value!r}: unknown key")
-            else:
-                where = f"{key} = {value!r}" if key else "(file)"
-                lines.append(f"deal file {path.name}: {where}: {msg}")
-        raise DealFileError("\n".join(lines)) from None
+        raise DealFileError(describe_validation_error(exc, data, kind="deal", name=path.name, model=Deal)) from None

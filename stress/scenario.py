@@ -21,14 +21,13 @@ Errors name the file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from stress.deal import _format_loc, _lookup, _plain
+from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import ScenarioError
 from stress.rates.config import HomePriceConfig, RandomnessConfig, RateModelConfig, ScenarioDrivers
 
@@ -159,12 +158,7 @@ class Scenario(_Section):
 
 def scenario_path(name_or_path: str | Path | None = None) -> Path:
     """A scenario file path, or the path of a built-in scenario by name (default ``base``)."""
-    if name_or_path is None:
-        name_or_path = REFERENCE_SCENARIO
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return candidate
-    return Path(str(resources.files("stress.scenarios").joinpath(f"{name_or_path}.toml")))
+    return builtin_path(REFERENCE_SCENARIO if name_or_path is None else name_or_path, "")
 
 
 def builtin_scenarios() -> list[Path]:
@@ -178,18 +172,8 @@ def parse_scenario(data: dict, *, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario(**data, path=source)
     except ValidationError as exc:
-        name = Path(source).name
-        lines = []
-        for err in exc.errors():
-            key = _format_loc(err["loc"])
-            value = _lookup(data, err["loc"])
-            if err["type"] == "missing":
-                lines.append(f"scenario file {name}: {key}: missing (required)")
-            elif err["type"] == "extra_forbidden":
-                lines.append(f"scenario file {name}: {key} = {value!r}: unknown key")
-            else:
-                lines.append(f"scenario file {name}: {key} = {value!r}: {_plain(err['msg'])}")
-        raise ScenarioError("\n".join(lines)) from None
+        raise ScenarioError(describe_validation_error(exc, data, kind="scenario", name=Path(source).name,
+                                                      model=Scenario)) from None
     except TypeError as exc:  # a table where a value was expected, or the reverse
         raise ScenarioError(f"scenario file {Path(source).name}: {exc}") from None
 
@@ -208,10 +192,4 @@ def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
         Missing file, invalid TOML, unknown key or out-of-range value.
     """
     path = scenario_path(name_or_path)
-    if not path.exists():
-        raise ScenarioError(f"scenario file {path}: not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {path}: not valid TOML: {exc}") from None
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(read_toml(path, kind="scenario", error=ScenarioError), source=str(path))

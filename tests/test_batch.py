@@ -40,7 +40,7 @@ liquidation_lag = 6
 @pytest.fixture
 def files(tmp_path):
     out = {}
-    for name, severity in (("sev40", 0.40), ("sev42", 0.42), ("sev55", 0.55), ("sev70", 0.70)):
+    for name, severity in (("sev40", 0.40), ("sev41", 0.41), ("sev55", 0.55), ("sev70", 0.70)):
         path = tmp_path / f"{name}.toml"
         path.write_text(TEMPLATE.format(name=name, severity=severity))
         out[name] = path
@@ -49,9 +49,9 @@ def files(tmp_path):
 
 def test_common_random_numbers_make_differences_precise(files, tmp_path):
     out = tmp_path / "batch"
-    run_batch([str(files["sev40"]), str(files["sev42"])], out=out, n_paths=40, chunk_size=10)
+    run_batch([str(files["sev40"]), str(files["sev41"])], out=out, n_paths=40, chunk_size=10)
     a = open_results(out / "sev40")["loss_pct"].values
-    b = open_results(out / "sev42")["loss_pct"].values
+    b = open_results(out / "sev41")["loss_pct"].values
     j = 5  # M-4
     diff = b[:, j] - a[:, j]
     assert np.all(diff >= 0) and diff.mean() > 0       # same paths: worse severity never helps
@@ -64,11 +64,11 @@ def test_common_random_numbers_make_differences_precise(files, tmp_path):
     assert se_diff < 0.6 * min(se_a, se_b)
     assert se_diff < 0.3 * np.hypot(se_a, se_b)
     comparison = json.loads((out / "comparison.json").read_text())
-    row = comparison["scenarios"]["sev42"]["tranches"]["M-4"]
+    row = comparison["scenarios"]["sev41"]["tranches"]["M-4"]
     assert row["expected_loss_diff"] == pytest.approx(diff.mean())
     assert row["expected_loss_diff_se"] == pytest.approx(se_diff)
     combined = open_batch(out)
-    assert list(combined["scenario"].values) == ["sev40", "sev42"]
+    assert list(combined["scenario"].values) == ["sev40", "sev41"]
     assert combined["loss_pct"].sizes == {"scenario": 2, "path": 40, "tranche": 6}
 
 

@@ -139,8 +139,8 @@ def test_hazards_by_hand(j, month):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"prepayment": {"base_cpr": 1.5}}, "prepayment.base_cpr = 1.5: must be <= 0.99"),
-    ({"default": {"fico_per_100": 0.5}}, "default.fico_per_100 = 0.5: must be <= 0"),
+    ({"prepayment": {"base_cpr": 1.5}}, "prepayment.base_cpr = 1.5: must be in [0, 0.99]"),
+    ({"default": {"fico_per_100": 0.5}}, "default.fico_per_100 = 0.5: must be in [-10, 0]"),
     ({"severity": {"haircut": 0.2}}, "severity.haircut = 0.2: unknown key"),
     ({"mortgage_rate": {"index": "PRIME"}}, "must be one of LIBOR_1M"),
     ({"default": {"doc_type": {"FULL": 0.0}}}, "missing category 'REDUCED'"),

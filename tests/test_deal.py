@@ -69,7 +69,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ("margin = 0.0060", "margin = -0.006", r"broken\.toml: tranches\[2\]\.margin = -0\.006: must be >= 0"),
+        ("margin = 0.0060", "margin = -0.006", r"broken\.toml: tranches\[2\]\.margin = -0\.006: must be in \[0, 0\.1\]"),
         ("cutoff_balance = 1_000_000_040.00", "", r"collateral\.cutoff_balance: missing \(required\)"),
         ("balance = 21_000_000.00", 'balance = "lots"', r"tranches\[1\]\.balance = 'lots': must be a valid number"),
         ("fixed_cap = 0.115", "fixed_cap = 0.115\nfixd_cap = 1", r"coupon\.fixd_cap = 1: unknown key"),
@@ -97,7 +97,7 @@ def test_cli_reports_bad_deal_without_traceback(tmp_path, capsys):
     path = _broken(tmp_path, "margin = 0.0060", "margin = -0.006")
     assert main(["deal", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "tranches[2].margin = -0.006: must be >= 0" in err
+    assert "tranches[2].margin = -0.006: must be in [0, 0.1]" in err
     assert "Traceback" not in err
 
 

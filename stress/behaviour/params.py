@@ -11,14 +11,12 @@ each coefficient is commented in ``base.toml``; the forms are in
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stress.collateral.schema import DOC_TYPES, INDICES, OCCUPANCIES, PURPOSES
-from stress.deal import _format_loc, _plain
+from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import StressInputError
 
 __all__ = ["BehaviourParams", "BehaviourFileError", "load_behaviour", "BASE_BEHAVIOUR"]
@@ -166,22 +164,7 @@ class BehaviourParams(_Section):
 
 def behaviour_path(name_or_path: str | Path | None = None) -> Path:
     """A file path, or the name of a built-in behaviour file (default ``"base"``)."""
-    if name_or_path is None:
-        name_or_path = BASE_BEHAVIOUR
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return candidate
-    return Path(str(resources.files("stress.scenarios").joinpath("behaviour", f"{name_or_path}.toml")))
-
-
-def _lookup(data, loc):
-    cur = data
-    for part in loc:
-        try:
-            cur = cur[part]
-        except (KeyError, IndexError, TypeError):
-            return "<missing>"
-    return cur
+    return builtin_path(BASE_BEHAVIOUR if name_or_path is None else name_or_path, "behaviour")
 
 
 def parse_behaviour(data: dict, *, source: str = "<dict>") -> BehaviourParams:
@@ -189,17 +172,8 @@ def parse_behaviour(data: dict, *, source: str = "<dict>") -> BehaviourParams:
     try:
         return BehaviourParams(**data, source=source)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = _format_loc(err["loc"])
-            value = _lookup(data, err["loc"])
-            msg = _plain(err["msg"])
-            if err["type"] == "extra_forbidden":
-                lines.append(f"behaviour file {source}: {key} = {value!r}: unknown key")
-            else:
-                where = f"{key} = {value!r}" if key and value != "<missing>" else (key or "(file)")
-                lines.append(f"behaviour file {source}: {where}: {msg}")
-        raise BehaviourFileError("\n".join(lines)) from None
+        raise BehaviourFileError(describe_validation_error(exc, data, kind="behaviour", name=source,
+                                                           model=BehaviourParams)) from None
 
 
 def load_behaviour(name_or_path: str | Path | None = None) -> BehaviourParams:
@@ -218,10 +192,4 @@ def load_behaviour(name_or_path: str | Path | None = None) -> BehaviourParams:
         message names the file, the key, the value and the allowed range.
     """
     path = behaviour_path(name_or_path)
-    if not path.exists():
-        raise BehaviourFileError(f"behaviour file {path}: not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise BehaviourFileError(f"behaviour file {path}: not valid TOML: {exc}") from None
-    return parse_behaviour(data, source=path.name)
+    return parse_behaviour(read_toml(path, kind="behaviour", error=BehaviourFileError), source=path.name)

@@ -150,9 +150,14 @@ def _waterfall_path(
         target = _round_cents(oc_target[t])
         call_proceeds = 0.0
         if is_call:
-            # The pool is bought at par: its balance becomes principal cash, and
-            # the trust holds no loans afterwards (so no OC target either).
-            call_proceeds = pool_end
+            # The loans are bought at the redemption price: their par balance,
+            # but never less than what retires every bond at par (the indenture
+            # redeems the bonds at 100%); the trust holds no loans afterwards (so
+            # no OC target either).
+            bonds_outstanding = 0.0
+            for j in range(n_j):
+                bonds_outstanding += balance[j]
+            call_proceeds = max(pool_end, _round_cents(bonds_outstanding - principal_funds))
             principal_funds = _round_cents(principal_funds + call_proceeds)
             pool_end = 0.0
             target = 0.0

@@ -79,7 +79,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from stress.deal import _format_loc, _lookup, _plain
+from stress.config_files import describe_validation_error
 from stress.errors import ScenarioError
 
 
@@ -227,67 +227,5 @@ class ScenarioDrivers(_Settings):
         try:
             return cls(**data)
         except ValidationError as exc:
-            raise ScenarioError(_describe(exc, data, Path(str(source)).name)) from None
-
-
-def _describe(exc: ValidationError, data: dict, name: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = _format_loc(loc)
-        value = _lookup(data, loc)
-        msg = _plain(err["msg"])
-        if err["type"] == "missing":
-            lines.append(f"scenario file {name}: {key}: missing (required)")
-        elif err["type"] == "extra_forbidden":
-            allowed = ", ".join(_fields_at(loc[:-1]))
-            lines.append(f"scenario file {name}: {key} = {value!r}: unknown key (allowed: {allowed})")
-        else:
-            if err["type"] in _BOUND_ERRORS:
-                msg = _range_of(loc) or msg
-            where = f"{key} = {value!r}" if key else "(file)"
-            lines.append(f"scenario file {name}: {where}: {msg}")
-    return "\n".join(lines)
-
-
-_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
-
-
-def _field_at(loc: tuple):
-    """The pydantic FieldInfo at ``loc`` below :class:`ScenarioDrivers` (None if not found)."""
-    model, info = ScenarioDrivers, None
-    for part in loc:
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        info = fields[part]
-        model = info.annotation
-    return info
-
-
-def _fields_at(loc: tuple) -> list[str]:
-    model = ScenarioDrivers
-    for part in loc:
-        model = model.model_fields[part].annotation
-    return list(model.model_fields)
-
-
-def _range_of(loc: tuple) -> str | None:
-    """``must be in [lo, hi]`` from a field's bounds, so the message shows the whole allowed range."""
-    info = _field_at(loc)
-    if info is None:
-        return None
-    lo = hi = None
-    lo_open = hi_open = False
-    for meta in info.metadata:
-        if getattr(meta, "ge", None) is not None:
-            lo = meta.ge
-        if getattr(meta, "gt", None) is not None:
-            lo, lo_open = meta.gt, True
-        if getattr(meta, "le", None) is not None:
-            hi = meta.le
-        if getattr(meta, "lt", None) is not None:
-            hi, hi_open = meta.lt, True
-    if lo is None or hi is None:
-        return None
-    return f"must be in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+            raise ScenarioError(describe_validation_error(exc, data, kind="scenario", name=Path(str(source)).name,
+                                                          model=cls)) from None

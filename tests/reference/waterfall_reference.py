@@ -263,7 +263,8 @@ def payment_date(bonds, t, inputs: WaterfallInputs, path: int, out):
     oc_target = round_cents(at("oc_target"))
     call_proceeds = 0.0
     if clean_up_call:
-        call_proceeds = pool_balance_end  # the loans are bought at par
+        # the loans are bought at par, but never for less than retires every bond at par
+        call_proceeds = max(pool_balance_end, round_cents(aggregate_balance(bonds) - principal_funds))
         principal_funds = round_cents(principal_funds + call_proceeds)
         pool_balance_end = 0.0
         oc_target = 0.0
