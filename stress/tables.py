@@ -110,6 +110,10 @@ def _pct(x, se=None) -> str:
     return text if se is None else f"{text} ±{100 * se:.3f}"
 
 
+def _num(x, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
 def monte_carlo_summary(result: dict) -> str:
     """Text summary of a Monte Carlo run from ``summary.json``'s content (``attrs`` + ``summary``)."""
     attrs, s = result["attrs"], result["summary"]
@@ -129,7 +133,7 @@ def monte_carlo_summary(result: dict) -> str:
             f"{name:<6}{_pct(t['expected_loss'], t['expected_loss_se']):>22}"
             f"{_pct(t['probability_of_loss'], t['probability_of_loss_se']):>20}"
             f"{_pct(q['0.99'], qse['0.99']):>20}{_pct(q['0.999']):>12}{_pct(t['expected_shortfall_99']):>12}"
-            f"{t['wal_mean']:>10.2f} ±{t['wal_mean_se']:.2f}")
+            f"{_num(t['wal_mean']):>10} ±{_num(t['wal_mean_se'])}")
     c, oc = s["collateral"], s["oc"]
     lines += [
         "",

@@ -202,10 +202,15 @@ def scenario_assumptions(runs) -> pd.DataFrame:
             col["Home prices: drift / vol (annual)"] = f"{hp.drift:.1%} / {hp.volatility:.1%}"
             col["Behaviour mode"] = b.mode
             if b.mode == "vectors":
+                rating_stress = b.cumulative_default is not None
+                if rating_stress:  # the CDR vector depends on the pool: describe the stress as given
+                    sc = sc.model_copy(update={"behaviour": b.model_copy(update={"cumulative_default": None})})
                 a = sc.assumptions()
                 text = _assumption_text(a)
                 col["Prepayment"] = text["Prepayment"]
-                col["Default"] = text["Default"]
+                col["Default"] = (f"{b.cumulative_default:.1%} of the cut-off pool, yearly timing "
+                                  f"{', '.join(f'{x:.0%}' for x in b.default_timing or [])}"
+                                  if rating_stress else text["Default"])
                 col["Severity"] = text["Severity"]
                 col["Liquidation lag"] = text["Liquidation lag"]
                 col["Servicer advancing"] = text["Servicer advancing"]
