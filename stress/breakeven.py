@@ -65,7 +65,8 @@ class _Evaluator:
         return self.cache[key]
 
 
-def breakeven_cdr(evaluate, j: int, *, max_cdr: float = 1.0, tolerance: float = 1e-4) -> float:
+def breakeven_cdr(evaluate, j: int, *, max_cdr: float = 1.0, tolerance: float = 1e-4,
+                  threshold: float = LOSS_THRESHOLD) -> float:
     """Largest CDR in [0, max_cdr] at which class ``j`` loses no principal, to ``tolerance``.
 
     Parameters
@@ -78,15 +79,18 @@ def breakeven_cdr(evaluate, j: int, *, max_cdr: float = 1.0, tolerance: float = 
         Upper end of the bracket [annual, decimal].
     tolerance : float
         Width of the final bracket [annual, decimal]; 1e-4 is 0.01 CDR.
+    threshold : float
+        Principal loss [USD] above which the class counts as losing (one cent:
+        first-dollar loss).
     """
-    if evaluate(0.0)[0][j] > LOSS_THRESHOLD:
+    if evaluate(0.0)[0][j] > threshold:
         return 0.0
-    if evaluate(max_cdr)[0][j] <= LOSS_THRESHOLD:
+    if evaluate(max_cdr)[0][j] <= threshold:
         return max_cdr
     lo, hi = 0.0, max_cdr
     while hi - lo > tolerance:
         mid = 0.5 * (lo + hi)
-        if evaluate(mid)[0][j] > LOSS_THRESHOLD:
+        if evaluate(mid)[0][j] > threshold:
             hi = mid
         else:
             lo = mid
@@ -95,7 +99,8 @@ def breakeven_cdr(evaluate, j: int, *, max_cdr: float = 1.0, tolerance: float = 
 
 def breakeven_table(deal, tape, curves: dict[str, CurveSet], *, severities=(0.35, 0.45, 0.55),
                     prepayments=("100 PPC",), base: Assumptions | None = None, to: str = "maturity",
-                    n_periods: int | None = None, tolerance: float = 1e-4) -> pd.DataFrame:
+                    n_periods: int | None = None, tolerance: float = 1e-4,
+                    loss_threshold: float = 0.0) -> pd.DataFrame:
     """Breakeven CDR and cumulative loss per class over a grid of assumptions.
 
     Parameters
@@ -114,6 +119,13 @@ def breakeven_table(deal, tape, curves: dict[str, CurveSet], *, severities=(0.35
     to : {"maturity", "call"}
     tolerance : float
         CDR tolerance [annual, decimal]; the default 1e-4 is 0.01 CDR.
+    loss_threshold : float
+        Principal loss, as a fraction of the class's original balance, that
+        still counts as "no loss". 0 (default) is first-dollar (one cent). A
+        pro-rata structure without step-down triggers carries every class to
+        the pool's last months, so tail undercollateralization of a few
+        dollars can decide a first-dollar breakeven; a threshold such as
+        1e-4 (0.01%) shows where material losses start.
 
     Returns
     -------
@@ -128,7 +140,8 @@ def breakeven_table(deal, tape, curves: dict[str, CurveSet], *, severities=(0.35
         assumptions = replace(base, prepayment=prepayment, severity=severity)
         evaluate = _Evaluator(deal, tape, curve, assumptions, to, n_periods)
         for j, name in enumerate(deal.tranche_names):
-            cdr = breakeven_cdr(evaluate, j, tolerance=tolerance)
+            threshold = max(LOSS_THRESHOLD, loss_threshold * deal.tranches[j].balance)
+            cdr = breakeven_cdr(evaluate, j, tolerance=tolerance, threshold=threshold)
             rows.append({"tranche": name, "rate_case": case, "prepayment": str(prepayment),
                          "severity": severity, "breakeven_cdr": cdr, "cumulative_loss": evaluate(cdr)[1]})
     return pd.DataFrame(rows)

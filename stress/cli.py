@@ -276,7 +276,8 @@ def _cmd_breakeven(args) -> int:
         else:
             raise StressInputError(f"--rate-cases {case!r}: must be forward or forward+N / forward-N (bp)")
     table = breakeven_table(deal, tape, curves, severities=[s / 100 for s in args.severities],
-                            prepayments=[f"{p:g} PPC" for p in args.ppc], to=args.to)
+                            prepayments=[f"{p:g} PPC" for p in args.ppc], to=args.to,
+                            loss_threshold=args.loss_threshold / 100.0)
     ratings = implied_ratings(deal, tape) if not args.no_ratings else None
     if args.json:
         out = {"breakeven": table.to_dict(orient="records")}
@@ -286,8 +287,9 @@ def _cmd_breakeven(args) -> int:
         return 0
     pivot = table.pivot_table(index=["rate_case", "prepayment", "severity"], columns="tranche",
                               values="breakeven_cdr", sort=False)[list(deal.tranche_names)]
-    print(f"{deal.deal.name}: breakeven CDR (first-dollar principal loss), to {args.to}, "
-          "12-month lag, advancing; CDR in %")
+    what = ("first-dollar principal loss" if args.loss_threshold == 0
+            else f"principal loss above {args.loss_threshold:g}% of original balance")
+    print(f"{deal.deal.name}: breakeven CDR ({what}), to {args.to}, 12-month lag, advancing; CDR in %")
     print((pivot * 100).round(2).to_string())
     cum = table.pivot_table(index=["rate_case", "prepayment", "severity"], columns="tranche",
                             values="cumulative_loss", sort=False)[list(deal.tranche_names)]
@@ -405,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--rate-cases", type=lambda t: [c.strip() for c in t.split(",") if c.strip()],
                     default=["forward", "forward+200"], help="forward, forward+N, forward-N (bp)")
     be.add_argument("--to", choices=("call", "maturity"), default="maturity")
+    be.add_argument("--loss-threshold", type=_percent(0, 100), default=0.0,
+                    help="loss (%% of original balance) still counted as none; 0 = first dollar")
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=_cmd_breakeven)

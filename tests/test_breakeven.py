@@ -65,3 +65,14 @@ def test_higher_severity_lowers_breakeven(table):
     for severity, group in result.groupby("severity"):
         cdrs = group.set_index("tranche")["breakeven_cdr"]
         assert cdrs["A-1"] >= cdrs["M-1"] >= cdrs["M-4"]
+
+
+def test_loss_threshold_separates_the_classes(table):
+    deal, tape, curve, first_dollar = table
+    material = breakeven_table(deal, tape, {"forward": curve}, severities=(0.45,), prepayments=("100 PPC",),
+                               loss_threshold=1e-4)
+    cdr = material.set_index("tranche")["breakeven_cdr"]
+    assert cdr["A-1"] > cdr["M-1"] >= cdr["M-4"]
+    fd = first_dollar[first_dollar.severity == 0.35].set_index("tranche")["breakeven_cdr"]
+    assert (cdr >= first_dollar[first_dollar.severity == 0.60].set_index("tranche")["breakeven_cdr"]).all()
+    assert fd.notna().all()
