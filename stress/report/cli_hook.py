@@ -23,23 +23,9 @@ def _fractions(text: str) -> tuple[float, ...]:
 
 
 def _speeds(text: str) -> tuple[str, ...]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be comma-separated PPC percents, e.g. 75,100") from None
-    if not values or any(not 0.0 <= v <= 1000.0 for v in values):
-        raise argparse.ArgumentTypeError(f"{text!r}: each speed must be in [0, 1000] percent PPC")
-    return tuple(f"{v:g} PPC" for v in values)
+    from stress.cli import _percent_list
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 1")
-    return value
+    return tuple(f"{v:g} PPC" for v in _percent_list(text))
 
 
 def cmd_report(args) -> int:
@@ -69,6 +55,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
                    help="finished `stress run --out` directories to report")
     p.add_argument("--scenarios", nargs="+", default=None, metavar="SCENARIO",
                    help="scenario files or built-in names to run now and include (see --paths, --runs-dir)")
+    from stress.cli import _positive_int
+
     p.add_argument("--paths", type=_positive_int, default=None,
                    help="paths for --scenarios runs (default: each scenario's own)")
     p.add_argument("--runs-dir", type=Path, default=None,
