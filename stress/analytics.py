@@ -45,7 +45,7 @@ def discount_margin(cashflow: np.ndarray, libor: np.ndarray, days: np.ndarray, *
     if np.sum(cashflow) <= 0.0:
         return float("nan")
     f = lambda m: _price_at(m, cashflow, libor, days) - target  # noqa: E731
-    lo, hi = -0.05, 0.5
+    lo, hi = -1.0, 1.0  # wide: a bond capped far below LIBOR prices at a deeply negative margin
     if f(lo) * f(hi) > 0:
         return float("nan")
     return float(brentq(f, lo, hi, xtol=1e-12))

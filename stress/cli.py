@@ -105,6 +105,16 @@ def _percent(low: float, high: float):
     return parse
 
 
+def _month(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number of months") from None
+    if not 0 <= value <= 480:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be in [0, 480] months")
+    return value
+
+
 def _cmd_cashflows(args) -> int:
     from stress.assumptions import Assumptions
     from stress.cashflows import run_cashflows
@@ -116,7 +126,9 @@ def _cmd_cashflows(args) -> int:
     tape = _load_tape(args.tape)
     curve = load_curve(args.curve)
     if args.shock_bp:
-        curve = curve.shifted(args.shock_bp, from_month=args.shock_from).floored(0.0)
+        curve = curve.shifted(args.shock_bp, from_month=args.shock_from, ramp_months=args.shock_ramp).floored(0.0)
+    if args.all_indices_to is not None:
+        curve = curve.set_all(args.all_indices_to / 100.0, from_month=args.shock_from)
     if args.cpr is not None:
         speeds = [(f"{args.cpr:g}% CPR", args.cpr / 100.0)]
     else:
@@ -346,7 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="defaulted loans sold at fair value within 3 months instead of foreclosed")
     cf.add_argument("--curve", default="forward", help="forward | static | FILE.toml (quotes) | FILE.csv (monthly)")
     cf.add_argument("--shock-bp", type=float, default=0.0, help="parallel shock to every index [bp]")
-    cf.add_argument("--shock-from", type=int, default=0, help="first curve month the shock applies")
+    cf.add_argument("--shock-from", type=_month, default=0, help="first curve month the shock applies")
+    cf.add_argument("--shock-ramp", type=_month, default=0,
+                    help="months over which the --shock-bp shock ramps in linearly (0: at once)")
+    cf.add_argument("--all-indices-to", type=_percent(0, 50), default=None,
+                    help="set every index to this level (percent) from --shock-from on: the AFR-cap stress")
     cf.add_argument("--to", choices=("call", "maturity"), default="call")
     cf.add_argument("--price", type=_percent(1, 200), default=100.0, help="price for the discount margin [%% of par]")
     cf.add_argument("--json", action="store_true", help="machine-readable output")

@@ -68,3 +68,21 @@ def test_bad_options_fail_cleanly(tape_file, capsys, argv, message):
 def test_missing_tape_file(capsys, tmp_path):
     assert main(["cashflows", "--tape", str(tmp_path / "none.parquet")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_rate_shock_options(tape_file, capsys):
+    assert main(["cashflows", "--tape", str(tape_file), "--ppc", "100", "--json"]) == 0
+    base = json.loads(capsys.readouterr().out)["runs"][0]
+    assert main(["cashflows", "--tape", str(tape_file), "--ppc", "100", "--all-indices-to", "20",
+                 "--shock-from", "1", "--json"]) == 0
+    spiked = json.loads(capsys.readouterr().out)["runs"][0]
+    assert "all indices 20.00% from month 1" in spiked["curve"]
+    assert spiked["periods"]["libor_1m"][0] == base["periods"]["libor_1m"][0]
+    assert spiked["periods"]["libor_1m"][1] == 0.20
+    # coupons of 20% + margin are capped: the AFR / 11.50% binds and basis risk builds up
+    assert spiked["classes"]["M-4"]["dm_bp"] < base["classes"]["M-4"]["dm_bp"]
+    assert main(["cashflows", "--tape", str(tape_file), "--ppc", "100", "--shock-bp", "300", "--shock-ramp", "12",
+                 "--json"]) == 0
+    ramp = json.loads(capsys.readouterr().out)["runs"][0]["periods"]["libor_1m"]
+    assert ramp[12] - base["periods"]["libor_1m"][12] == pytest.approx(0.03, abs=1e-9)
+    assert ramp[5] - base["periods"]["libor_1m"][5] == pytest.approx(0.015, abs=1e-9)
