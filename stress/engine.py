@@ -164,30 +164,53 @@ def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
 
 
 # -- one chunk ----------------------------------------------------------------
-def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray) -> dict[str, np.ndarray]:
+def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
+                n_periods: int | None = None) -> dict[str, np.ndarray]:
     """Pool cash flows for every path of a chunk: dict of (p, t) arrays.
 
     ``index_rates`` is (p, 4, m) as generated; ``hpi`` is (p, regions, m).
+    ``n_periods`` (default ``ctx.n_periods``) projects only the first months;
+    they equal the first months of the full projection (a month never depends
+    on later ones).
     """
     from dataclasses import fields
 
     from stress.pool_paths import Multipliers, project_pool_paths
 
+    n = ctx.n_periods if n_periods is None else int(n_periods)
     rates = _lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
     mode = ctx.scenario.behaviour.mode
     if mode == "vectors":
-        flows = project_pool_paths(ctx.loans, rates, None, None, n_periods=ctx.n_periods, vectors=ctx.assumptions)
+        flows = project_pool_paths(ctx.loans, rates, None, None, n_periods=n, vectors=ctx.assumptions)
     else:
         b = ctx.scenario.behaviour
         multipliers = None
         if mode == "scaled":
-            n = ctx.n_periods
             multipliers = Multipliers(prepayment=_multiplier_vector(b.prepayment_multiplier, n),
                                       default=_multiplier_vector(b.default_multiplier, n),
                                       severity=_multiplier_vector(b.severity_multiplier, n))
-        flows = project_pool_paths(ctx.behaviour_loans, rates, hpi, ctx.behaviour, n_periods=ctx.n_periods,
+        flows = project_pool_paths(ctx.behaviour_loans, rates, hpi, ctx.behaviour, n_periods=n,
                                    vectors=multipliers)
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
+
+
+def _collateral_horizon(ctx: RunContext) -> int:
+    """Months of collateral a chunk needs: all of them, or in a to-call run those up to the call date.
+
+    The clean-up call is exercised on the first payment date the pool is at
+    most 25% of its cut-off balance *or on the call date* (February 2014 for
+    the reference deal), whichever comes first; so a to-call run never reads
+    a collateral month after the call date: the waterfall stops at the call,
+    the per-path results are masked after it, and the call date still wins
+    when the pool stays above the threshold (the zero-padded months come
+    later). Cutting the projection there (about 122 of 372 months) leaves
+    every result bit for bit the same and saves two thirds of the kernel time.
+    """
+    n = ctx.n_periods
+    if ctx.to != "call":
+        return n
+    by_date = ctx.schedule.period_of(ctx.deal.clean_up_call.date)
+    return n if by_date >= n - 1 else int(by_date) + 1
 
 
 def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarray]:
@@ -198,11 +221,16 @@ def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarra
     dict of str to numpy.ndarray
         Arrays named as in :mod:`stress.variables`, leading dim = path.
     """
-    return _reduce(ctx, *chunk_cashflows(ctx, path_ids))
+    return _reduce(ctx, *chunk_cashflows(ctx, path_ids, after_call=False))
 
 
-def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray):
+def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool = True):
     """Every cash flow of a chunk before reduction: ``(paths, pool, bonds, call)``.
+
+    ``after_call=False`` (what :func:`simulate_chunk` uses) leaves the pool's
+    months after the latest possible call date of a to-call run at zero
+    instead of projecting them (see :func:`_collateral_horizon`): the bonds,
+    the call dates and every reduced result are the same, bit for bit.
 
     ``pool`` is a dict of (p, t) collateral arrays, ``bonds`` the
     :class:`~stress.waterfall.WaterfallResult`, ``call`` the 0-based call
@@ -212,8 +240,11 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray):
     paths = generate_paths(ctx.scenario.drivers, path_ids=np.asarray(path_ids, dtype=np.int64), seed=ctx.seed,
                            n_months=n + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)  # regions as stress.behaviour.prep.REGIONS
-    pool = _collateral(ctx, paths.index_rates, hpi)
     p = len(path_ids)
+    n_pool = n if after_call else _collateral_horizon(ctx)
+    pool = _collateral(ctx, paths.index_rates, hpi, n_pool)
+    if n_pool < n:  # months after the latest possible call: never read (see _collateral_horizon)
+        pool = {name: np.concatenate([x, np.zeros((p, n - n_pool))], axis=1) for name, x in pool.items()}
     libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
     days = ctx.schedule.accrual_days.astype(np.float64)
     deriv = derivative_payments(list(ctx.contract_kinds), libor, days).net if ctx.contract_kinds \
@@ -512,8 +543,12 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
     if out is not None:
         from stress.metrics import summary
 
+        # Load the per-path results only; the few (path, period) variables the summary reads (OC, bond
+        # balance) are read lazily: loading everything took 5.6 s and 1.5 GiB at 10,000 paths.
+        per_path = [name for name, var in ds.data_vars.items() if "period" not in var.dims]
+        stats = summary(ds.assign({name: ds[name].load() for name in per_path}))
         with open(Path(out) / "summary.json", "w") as fh:
-            json.dump(_json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds.load())}), fh, indent=2)
+            json.dump(_json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
 
 
