@@ -95,8 +95,13 @@ class RunContext:
 
 
 def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None = None,
-                  tape: pd.DataFrame | None = None, deal: Deal | None = None) -> RunContext:
-    """Resolve a scenario's deal, tape, curve and schedule once for a run."""
+                  tape: pd.DataFrame | None = None, deal: Deal | None = None, behaviour=None) -> RunContext:
+    """Resolve a scenario's deal, tape, curve and schedule once for a run.
+
+    ``behaviour`` (a :class:`stress.behaviour.params.BehaviourParams`) replaces
+    the parameters file the scenario names, for exploring coefficients from
+    Python without writing a file.
+    """
     from stress.collateral import load_tape
 
     deal = deal or load_deal(scenario.scenario.deal)
@@ -105,20 +110,21 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     to = to or scenario.scenario.to
     if to not in ("call", "maturity"):
         raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
-    lag = _effective_lag(scenario)
+    lag = _effective_lag(scenario, behaviour)
     n_periods = int(tape["remaining_term"].max()) + lag
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     contracts = tuple(deal_contracts(deal, schedule))
-    assumptions = behaviour = behaviour_loans = None
+    assumptions = behaviour_loans = None
     if scenario.behaviour.mode == "vectors":
+        behaviour = None
         assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
     else:
         from stress.behaviour.prep import prepare_loans
 
-        behaviour = _behaviour_params(scenario)
+        behaviour = _behaviour_params(scenario, behaviour)
         behaviour_loans = prepare_loans(tape, behaviour,
                                         master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
@@ -132,7 +138,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                       behaviour=behaviour, behaviour_loans=behaviour_loans)
 
 
-def _effective_lag(scenario: Scenario) -> int:
+def _effective_lag(scenario: Scenario, behaviour=None) -> int:
     from stress.assumptions import Assumptions
 
     b = scenario.behaviour
@@ -140,15 +146,17 @@ def _effective_lag(scenario: Scenario) -> int:
         return Assumptions(liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
                            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
                            fair_value_sale=bool(b.fair_value_sale)).effective_liquidation_lag()
-    return _behaviour_params(scenario).servicing.effective_liquidation_lag()
+    return _behaviour_params(scenario, behaviour).servicing.effective_liquidation_lag()
 
 
-def _behaviour_params(scenario: Scenario):
-    """The behaviour parameters file, with the scenario's servicing overrides applied."""
-    from stress.behaviour.params import load_behaviour
+def _behaviour_params(scenario: Scenario, base=None):
+    """The behaviour parameters (``base``, or the scenario's file) with the scenario's servicing overrides."""
+    from stress.behaviour.params import BehaviourParams, load_behaviour
 
     b = scenario.behaviour
-    params = load_behaviour(b.parameters)
+    if base is not None and not isinstance(base, BehaviourParams):
+        raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
+    params = base if base is not None else load_behaviour(b.parameters)
     overrides = {key: getattr(b, key) for key in ("liquidation_lag", "advancing", "servicer_buyout_90plus",
                                                   "fair_value_sale") if getattr(b, key) is not None}
     if overrides:
@@ -352,6 +360,9 @@ def _attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "scenario_file": s.path,
         "scenario_json": s.model_dump_json(),
         "scenario_hash": scenario_hash(s),
+        "behaviour_json": ctx.behaviour.model_dump_json() if ctx.behaviour is not None else "",
+        "behaviour_hash": (hashlib.sha256(ctx.behaviour.model_dump_json().encode()).hexdigest()
+                           if ctx.behaviour is not None else ""),
         "deal": ctx.deal.deal.name,
         "deal_file": ctx.deal.source,
         "tape_hash": tape_hash(ctx.tape),
@@ -437,7 +448,7 @@ def _prepare_store(out: Path, ctx: RunContext, n_paths: int, chunk_size: int, re
     if store.exists() and resume:
         attrs = xr.open_zarr(store, consolidated=False).attrs
         expected = _attrs(ctx, n_paths, chunk_size)
-        for key in ("scenario_hash", "seed", "n_paths", "chunk_size", "to", "tape_hash"):
+        for key in ("scenario_hash", "behaviour_hash", "seed", "n_paths", "chunk_size", "to", "tape_hash"):
             if attrs.get(key) != expected[key]:
                 raise ScenarioError(f"--resume {out}: the stored run has {key} = {attrs.get(key)!r}, this run "
                                     f"{expected[key]!r}; resume needs the same scenario, seed, paths, chunk size "
@@ -461,7 +472,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                     chunk_size: int | None = None, scheduler: str = "threads", out: str | Path | None = None,
                     resume: bool = False, overwrite: bool = False, to: str | None = None,
                     progress: bool = False, tape: pd.DataFrame | None = None, workers: int | None = None,
-                    security=None) -> xr.Dataset:
+                    security=None, behaviour=None) -> xr.Dataset:
     """Run a scenario's Monte Carlo simulation.
 
     Parameters
@@ -488,6 +499,10 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         Show a progress bar (chunks done, paths per second, time left).
     tape : pandas.DataFrame, optional
         A loan tape instead of the scenario's.
+    behaviour : stress.behaviour.params.BehaviourParams, optional
+        Behaviour parameters instead of the file the scenario names (modes
+        ``models`` and ``scaled``), e.g. ``load_behaviour().model_copy(...)``;
+        recorded in the results' ``behaviour_json`` attribute.
     workers : int, optional
         Worker threads/processes for the local schedulers (default: all cores).
     security : distributed.Security, optional
@@ -518,7 +533,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                             "tcp://HOST:PORT")
     if resume and out is None:
         raise ScenarioError("--resume needs --out DIR (the run to continue)")
-    ctx = build_context(scenario, seed=seed, to=to, tape=tape)
+    ctx = build_context(scenario, seed=seed, to=to, tape=tape, behaviour=behaviour)
     ranges = chunk_ranges(n_paths, chunk_size)
     store = None
     done: set[int] = set()
@@ -566,7 +581,7 @@ def _json_safe(value):
 
 
 def _json_attrs(attrs: dict) -> dict:
-    return {k: v for k, v in attrs.items() if k != "scenario_json"}
+    return {k: v for k, v in attrs.items() if k not in ("scenario_json", "behaviour_json")}
 
 
 def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_paths: int) -> dict:

@@ -200,3 +200,20 @@ def test_stopping_the_collateral_at_the_call_changes_nothing(mode):
     assert set(cut) == set(full)
     for name in cut:
         np.testing.assert_array_equal(cut[name], full[name], err_msg=name)
+
+
+def test_behaviour_parameters_can_be_passed_as_an_object():
+    from stress.behaviour.params import load_behaviour
+
+    s = parse_scenario({k: dict(v) for k, v in BASE.items()}, source="base.toml")
+    params = load_behaviour()
+    harsher = params.model_copy(update={"default": params.default.model_copy(
+        update={"intercept": params.default.intercept + 1.0})})
+    base = run_monte_carlo(s, n_paths=4, chunk_size=4, scheduler="synchronous")
+    same = run_monte_carlo(s, n_paths=4, chunk_size=4, scheduler="synchronous", behaviour=params)
+    worse = run_monte_carlo(s, n_paths=4, chunk_size=4, scheduler="synchronous", behaviour=harsher)
+    np.testing.assert_array_equal(base["collateral_loss"].values, same["collateral_loss"].values)
+    assert np.all(worse["cumulative_collateral_loss_pct"].values > base["cumulative_collateral_loss_pct"].values)
+    assert '"intercept":' in worse.attrs["behaviour_json"] and worse.attrs["behaviour_hash"] != base.attrs["behaviour_hash"]
+    with pytest.raises(ScenarioError, match="expected a BehaviourParams"):
+        run_monte_carlo(s, n_paths=2, behaviour={"default": {}})
