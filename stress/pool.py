@@ -140,11 +140,11 @@ def loan_arrays(tape: pd.DataFrame, *, master_servicing_fee_rate: float, trustee
 
 
 @dataclass(frozen=True, eq=False)
-class PoolCashflows:
-    """Pool cash flows per period, each a float64 array of length ``n_periods``.
+class PoolFlows:
+    """The collateral kernels' pool outputs, shared by one-path and many-path results.
 
-    Element ``t - 1`` is due period ``t`` (see :mod:`stress.kernels.collateral`
-    for every convention). Money in USD; ``net_rate_balance`` and
+    Each field is a float64 array with periods last: ``(t,)`` for one path,
+    ``(p, t)`` for many. Money in USD; ``net_rate_balance`` and
     ``gross_rate_balance`` are sums of beginning balance x annual rate [USD].
     """
 
@@ -168,7 +168,7 @@ class PoolCashflows:
 
     @property
     def n_periods(self) -> int:
-        return len(self.pool_balance_begin)
+        return self.pool_balance_begin.shape[-1]
 
     @property
     def principal_remittance(self) -> np.ndarray:
@@ -186,6 +186,15 @@ class PoolCashflows:
         """Weighted average net mortgage rate by period [annual, decimal]."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.net_rate_balance / self.pool_balance_begin
+
+
+@dataclass(frozen=True, eq=False)
+class PoolCashflows(PoolFlows):
+    """Pool cash flows per period, each a float64 array of length ``n_periods``.
+
+    Element ``t - 1`` is due period ``t`` (see :mod:`stress.kernels.collateral`
+    for every convention).
+    """
 
     def to_frame(self) -> pd.DataFrame:
         """The cash flows as a DataFrame indexed by period 1..n."""

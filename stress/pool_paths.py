@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from stress.behaviour.params import BehaviourParams
 from stress.behaviour.prep import REGIONS, BehaviourLoans, coefficients, prepare_loans
 from stress.collateral.schema import INDICES
 from stress.errors import ScenarioError
-from stress.pool import LoanArrays
+from stress.pool import LoanArrays, PoolFlows
 
 __all__ = ["Multipliers", "PathCashflows", "project_pool_paths", "base_hpi"]
 
@@ -76,41 +76,20 @@ class Multipliers:
 
 
 @dataclass(frozen=True, eq=False)
-class PathCashflows:
+class PathCashflows(PoolFlows):
     """Pool cash flows per path and period: each field a float64 array ``(p, t)`` [USD].
 
     The fields are :data:`stress.kernels.collateral_paths.OUTPUT_NAMES`: those
-    of :class:`stress.pool.PoolCashflows`, plus ``performing_balance_begin``
+    of :class:`stress.pool.PoolFlows`, plus ``performing_balance_begin``
     (the MDR base) and ``prepayable_balance`` (the SMM base).
     """
 
-    pool_balance_begin: np.ndarray
-    pool_balance_end: np.ndarray
-    scheduled_interest: np.ndarray
-    advanced_interest: np.ndarray
-    servicing_fee: np.ndarray
-    master_servicing_fee: np.ndarray
-    trustee_fee: np.ndarray
-    lpmi_premium: np.ndarray
-    net_interest: np.ndarray
-    scheduled_principal: np.ndarray
-    prepayment: np.ndarray
-    default_balance: np.ndarray
-    liquidated_balance: np.ndarray
-    recovery: np.ndarray
-    realized_loss: np.ndarray
-    net_rate_balance: np.ndarray
-    gross_rate_balance: np.ndarray
     performing_balance_begin: np.ndarray
     prepayable_balance: np.ndarray
 
     @property
     def n_paths(self) -> int:
         return self.prepayment.shape[0]
-
-    @property
-    def n_periods(self) -> int:
-        return self.prepayment.shape[1]
 
     @property
     def smm(self) -> np.ndarray:
