@@ -167,7 +167,6 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
         The manifest.
     """
     from stress.engine import run_monte_carlo
-    from stress.scenario import load_scenario
 
     out = Path(out)
     if manifest is not None:

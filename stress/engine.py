@@ -31,7 +31,6 @@ Conventions
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -644,7 +643,3 @@ def open_results(run_dir: str | Path) -> xr.Dataset:
     if not store.exists():
         raise ScenarioError(f"run directory {run_dir}: no results.zarr")
     return xr.open_zarr(store, consolidated=False)
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

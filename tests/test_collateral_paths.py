@@ -1,7 +1,6 @@
 """The multi-path collateral kernel: mode 0 == the one-path kernel per path; models == the reference twin."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -49,7 +49,6 @@ from html import escape
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import pandas as pd
 
 import stress
