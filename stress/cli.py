@@ -105,14 +105,23 @@ def _percent(low: float, high: float):
     return parse
 
 
-def _month(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number of months") from None
-    if not 0 <= value <= 480:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be in [0, 480] months")
-    return value
+def _whole(low: int, high: int | None = None, unit: str = ""):
+    """argparse type: a whole number in [low, high] (no upper bound when ``high`` is None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number{unit}") from None
+        if value < low or (high is not None and value > high):
+            allowed = f"in [{low}, {high}]" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {allowed}{unit}")
+        return value
+    return parse
+
+
+_month = _whole(0, 480, " months")
+_positive_int = _whole(1)
+_seed = _whole(0)
 
 
 def _cmd_cashflows(args) -> int:
@@ -239,26 +248,6 @@ def _cmd_rates(args) -> int:
                         scenario=scenario.name, relative_to=Path(scenario.path).parent)
     print(f"wrote {args.paths:,} paths x {args.months} months: {args.out}")
     return 0
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 0")
-    return value
 
 
 # -- scenarios and breakevens -------------------------------------------------
