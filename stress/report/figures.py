@@ -235,6 +235,10 @@ def loss_histograms(ds, *, scenario: str) -> Figure:
         ax.set_title(f"{names[j]}: P(loss) {hit.mean():.1%}, mean {values.mean():.3f}%")
         ax.set_xlabel("principal loss (% of original balance)")
         ax.set_ylabel("paths (log scale)")
+        if not hit.any():  # a readable 0-1% axis and a plain statement instead of a lone bar at 0
+            ax.set_xlim(0.0, 1.0)
+            ax.text(0.5, 0.5, "no path lost principal", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=9, color="0.3")
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=3 if top < 0.1 else (1 if top < 10 else 0)))
         ax.tick_params(axis="x", labelrotation=30)
     _title(fig, f"Principal loss distribution by class, {n_paths:,} paths", scenario)
