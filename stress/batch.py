@@ -276,57 +276,46 @@ def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
     """Per tranche and scenario: expected loss, P(loss), 99% loss, WAL, OC-breach probability, each with
     its standard error, and the difference from ``base`` with the standard error of the paired difference
     (the scenarios share their paths, so the difference is computed path by path)."""
+    from stress import metrics
     from stress.engine import open_results
-    from stress.metrics import LOSS_EPSILON, quantile_with_se
+    from stress.tables import json_safe
 
     out = Path(out)
-    data = {}
-    for name in names:
-        ds = open_results(out / name)
-        data[name] = {
-            "loss": ds["loss_pct"].values, "wal": ds["wal_years"].values,
-            "breach": np.isfinite(ds["first_oc_breach_period"].values).astype(float),
-            "tranches": [str(t) for t in ds["tranche"].values],
-        }
-    ref = data[base]
+    datasets = {name: open_results(out / name) for name in names}
+    ref = datasets[base]
+    ref_loss = ref["loss_pct"].values
+    ref_breach = np.isfinite(ref["first_oc_breach_period"].values).astype(float)
     result = {"base": base, "scenarios": {}}
-    for name in names:
-        d = data[name]
-        n = d["loss"].shape[0]
+    for name, ds in datasets.items():
+        el, pl = metrics.expected_loss(ds), metrics.probability_of_loss(ds)
+        q99 = metrics.loss_quantiles(ds, q=(0.99,)).isel(quantile=0)
+        loss, wal = ds["loss_pct"].values, ds["wal_years"].values
+        n = loss.shape[0]
+        paired = ref_loss.shape == loss.shape
         per = {}
-        for j, tranche in enumerate(d["tranches"]):
-            loss, wal = d["loss"][:, j], d["wal"][:, j]
-            hit = (loss > LOSS_EPSILON).astype(float)
-            q99, q99_se = quantile_with_se(loss, 0.99)
+        for j, tranche in enumerate(str(t) for t in ds["tranche"].values):
             row = {
-                "expected_loss": float(loss.mean()), "expected_loss_se": float(loss.std(ddof=1) / np.sqrt(n)) if n > 1 else None,
-                "probability_of_loss": float(hit.mean()), "probability_of_loss_se": float(np.sqrt(hit.mean() * (1 - hit.mean()) / n)),
-                "loss_99": float(q99), "loss_99_se": float(q99_se),
-                "wal": float(np.nanmean(wal)), "wal_se": float(np.nanstd(wal, ddof=1) / np.sqrt(n)) if n > 1 else None,
+                "expected_loss": el.estimate.values[j], "expected_loss_se": el.std_error.values[j],
+                "probability_of_loss": pl.estimate.values[j], "probability_of_loss_se": pl.std_error.values[j],
+                "loss_99": q99.estimate.values[j], "loss_99_se": q99.std_error.values[j],
+                "wal": np.nanmean(wal[:, j]),
+                "wal_se": np.nanstd(wal[:, j], ddof=1) / np.sqrt(n) if n > 1 else None,
             }
-            if ref["loss"].shape == d["loss"].shape:
-                row["expected_loss_diff"], row["expected_loss_diff_se"] = _paired(ref["loss"][:, j], loss)
+            if paired:
+                hit = (loss[:, j] > metrics.LOSS_EPSILON).astype(float)
+                row["expected_loss_diff"], row["expected_loss_diff_se"] = _paired(ref_loss[:, j], loss[:, j])
                 row["probability_of_loss_diff"], row["probability_of_loss_diff_se"] = _paired(
-                    (ref["loss"][:, j] > LOSS_EPSILON).astype(float), hit)
-                row["wal_diff"], row["wal_diff_se"] = _paired(np.nan_to_num(ref["wal"][:, j]), np.nan_to_num(wal))
+                    (ref_loss[:, j] > metrics.LOSS_EPSILON).astype(float), hit)
+                row["wal_diff"], row["wal_diff_se"] = _paired(np.nan_to_num(ref["wal_years"].values[:, j]),
+                                                              np.nan_to_num(wal[:, j]))
             per[tranche] = row
-        breach = d["breach"]
-        entry = {"tranches": per, "oc_breach_probability": float(breach.mean()),
-                 "oc_breach_probability_se": float(np.sqrt(breach.mean() * (1 - breach.mean()) / n))}
-        if ref["breach"].shape == breach.shape:
-            entry["oc_breach_probability_diff"], entry["oc_breach_probability_diff_se"] = _paired(ref["breach"], breach)
+        breach = np.isfinite(ds["first_oc_breach_period"].values).astype(float)
+        entry = {"tranches": per, "oc_breach_probability": breach.mean(),
+                 "oc_breach_probability_se": np.sqrt(breach.mean() * (1 - breach.mean()) / n)}
+        if ref_breach.shape == breach.shape:
+            entry["oc_breach_probability_diff"], entry["oc_breach_probability_diff_se"] = _paired(ref_breach, breach)
         result["scenarios"][name] = entry
-    return _nan_to_none(result)
-
-
-def _nan_to_none(value):
-    if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nan_to_none(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    return json_safe(result)
 
 
 def format_comparison(comparison: dict) -> str:
@@ -335,7 +324,8 @@ def format_comparison(comparison: dict) -> str:
     lines = [f"scenario comparison (difference from {base}, paired over common paths; ± one standard error)"]
     scenarios = comparison["scenarios"]
     tranches = list(next(iter(scenarios.values()))["tranches"])
-    pct = lambda x: "-" if x is None else f"{100 * x:.3f}%"  # noqa: E731
+    from stress.tables import _pct as pct
+
     for tranche in tranches:
         lines.append("")
         lines.append(f"{tranche:<6}{'scenario':<20}{'E[loss]':>10}{'± se':>9}{'diff':>10}{'± se':>9}"

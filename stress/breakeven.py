@@ -57,9 +57,7 @@ class _Evaluator:
             run = run_cashflows(self.deal, self.tape, self.curve, replace(self.base, default=cdr),
                                 to=self.to, n_periods=self.n_periods)
             end = run.last_period
-            # written down and not reimbursed, plus principal never paid (a class
-            # that is not written down, like A-1, loses by not being repaid)
-            loss = run.bonds.allocated_realized_loss[end] + run.bonds.balance[end]
+            loss = run.bonds.principal_lost(end)
             cum = float(run.pool.realized_loss[: end + 1].sum() / self.deal.collateral.cutoff_balance)
             self.cache[key] = (loss, cum)
         return self.cache[key]
@@ -178,7 +176,7 @@ def implied_ratings(deal, tape, *, scenarios=RATING_SCENARIOS) -> pd.DataFrame:
         run = run_cashflows(deal, tape, curve, assumptions, to=scenario.scenario.to)
         end = run.last_period
         original = np.array([t.balance for t in deal.tranches])
-        lost = (run.bonds.allocated_realized_loss[end] + run.bonds.balance[end]) / original
+        lost = run.bonds.principal_lost(end) / original
         label = scenario.name.removeprefix("rating_").upper()
         labels.append(label)
         losses[label] = np.where(lost * original > LOSS_THRESHOLD, lost, 0.0)

@@ -178,21 +178,17 @@ class CashflowRun:
 
     def realized_cpr(self) -> np.ndarray:
         """CPR by period as the remittance report computes it (prepayments / (begin - scheduled))."""
-        from stress import conventions
+        from stress.conventions import period_cpr
 
         p = self.pool
-        with np.errstate(invalid="ignore", divide="ignore"):
-            monthly = conventions.smm(p.prepayment, p.pool_balance_begin, p.scheduled_principal)
-        return np.nan_to_num(conventions.cpr(monthly))
+        return period_cpr(p.prepayment, p.pool_balance_begin, p.scheduled_principal)
 
     def realized_cdr(self) -> np.ndarray:
         """CDR by period as the remittance report computes it (liquidated / beginning balance)."""
-        from stress import conventions
+        from stress.conventions import period_cdr
 
         p = self.pool
-        with np.errstate(invalid="ignore", divide="ignore"):
-            monthly = conventions.mdr(p.liquidated_balance, p.pool_balance_begin)
-        return np.nan_to_num(conventions.cdr(monthly))
+        return period_cdr(p.liquidated_balance, p.pool_balance_begin)
 
 
 def horizon(tape: pd.DataFrame, assumptions: Assumptions) -> int:

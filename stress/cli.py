@@ -180,9 +180,10 @@ def _cmd_run(args) -> int:
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
-        from stress.engine import _json_attrs, _json_safe
+        from stress.engine import _json_attrs
+        from stress.tables import json_safe
 
-        result = _json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+        result = json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
     print(json.dumps(result, indent=2) if args.json else monte_carlo_summary(result))
     return 0
 
@@ -190,7 +191,7 @@ def _cmd_run(args) -> int:
 def _cmd_batch(args) -> int:
     import glob
 
-    from stress.batch import format_comparison, format_manifest, read_scenario_set, run_batch
+    from stress.batch import read_scenario_set, run_batch
 
     specs = []
     for item in args.scenarios:
@@ -209,27 +210,27 @@ def _cmd_batch(args) -> int:
                          scheduler=args.scheduler, workers=args.workers, resume=args.resume,
                          overwrite=args.overwrite, manifest=args.manifest, base=args.base,
                          progress=not args.quiet)
+    _print_batch(args.out, manifest)
+    failed = [e for e in manifest["scenarios"] if e.get("status") != "done"]
+    return 1 if failed else 0
+
+
+def _print_batch(out: Path, manifest: dict) -> None:
+    """A batch's provenance and, when it exists, its comparison table."""
+    from stress.batch import format_comparison, format_manifest
+
     print(format_manifest(manifest))
-    comparison = args.out / "comparison.json"
+    comparison = out / "comparison.json"
     if comparison.exists():
         print()
         print(format_comparison(json.loads(comparison.read_text())))
-    failed = [e for e in manifest["scenarios"] if e.get("status") != "done"]
-    return 1 if failed else 0
 
 
 def _cmd_summary(args) -> int:
     from stress.tables import monte_carlo_summary
 
     if (args.run_dir / "manifest.json").exists():
-        from stress.batch import format_comparison, format_manifest
-
-        manifest = json.loads((args.run_dir / "manifest.json").read_text())
-        print(format_manifest(manifest))
-        comparison = args.run_dir / "comparison.json"
-        if comparison.exists():
-            print()
-            print(format_comparison(json.loads(comparison.read_text())))
+        _print_batch(args.run_dir, json.loads((args.run_dir / "manifest.json").read_text()))
         return 0
     path = args.run_dir / "summary.json"
     if not path.exists():

@@ -178,6 +178,18 @@ def cdr(mdr):
 mdr_from_cdr = smm_from_cpr
 
 
+def period_cpr(prepayments, beginning_balance, scheduled_principal):
+    """CPR of each period by the report's method [annual, decimal]; 0 where nothing is outstanding."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(cpr(smm(prepayments, beginning_balance, scheduled_principal)))
+
+
+def period_cdr(liquidated_beginning_balance, beginning_balance):
+    """CDR of each period by the report's method [annual, decimal]; 0 where nothing is outstanding."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(cdr(mdr(liquidated_beginning_balance, beginning_balance)))
+
+
 def sda_base_cdr(age):
     """CDR of 100% SDA at loan age ``age`` [months], as a decimal.
 

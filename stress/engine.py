@@ -54,6 +54,7 @@ from stress.pool import LoanArrays, loan_arrays
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
 from stress.scenario import Scenario
+from stress.tables import json_safe
 from stress.variables import create_dataset
 from stress.waterfall import WaterfallInputs, run_waterfall
 
@@ -138,13 +139,8 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
 
 
 def _effective_lag(scenario: Scenario, behaviour=None) -> int:
-    from stress.assumptions import Assumptions
-
-    b = scenario.behaviour
-    if b.mode == "vectors":
-        return Assumptions(liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
-                           servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
-                           fair_value_sale=bool(b.fair_value_sale)).effective_liquidation_lag()
+    if scenario.behaviour.mode == "vectors":
+        return scenario.servicing_assumptions().effective_liquidation_lag()
     return _behaviour_params(scenario, behaviour).servicing.effective_liquidation_lag()
 
 
@@ -281,23 +277,18 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
 
 def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict[str, np.ndarray]:
     n = ctx.n_periods
-    p = call.size
     t = np.arange(n)
     last = np.where(call >= 0, call, n - 1)
     alive = t[None, :] <= last[:, None]  # (p, t): the trust still owns the loans
-    rows = np.arange(p)
     original = np.array([tr.balance for tr in ctx.deal.tranches])
 
     def owned(x):
         return np.where(alive, x, 0.0)
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        smm = conventions.smm(pool["prepayment"], pool["pool_balance_begin"], pool["scheduled_principal"])
-        mdr = conventions.mdr(pool["liquidated_balance"], pool["pool_balance_begin"])
-    cpr = owned(np.nan_to_num(conventions.cpr(smm)))
-    cdr = owned(np.nan_to_num(conventions.cdr(mdr)))
+    cpr = owned(conventions.period_cpr(pool["prepayment"], pool["pool_balance_begin"], pool["scheduled_principal"]))
+    cdr = owned(conventions.period_cdr(pool["liquidated_balance"], pool["pool_balance_begin"]))
     bond_balance = bonds.balance.sum(axis=-1)
-    end_loss = bonds.allocated_realized_loss[rows, last] + bonds.balance[rows, last]
+    end_loss = bonds.principal_lost(last)
     principal = bonds.principal_paid
     years = ctx.schedule.years_from_settlement
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -562,21 +553,8 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         per_path = [name for name, var in ds.data_vars.items() if "period" not in var.dims]
         stats = summary(ds.assign({name: ds[name].load() for name in per_path}))
         with open(Path(out) / "summary.json", "w") as fh:
-            json.dump(_json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
+            json.dump(json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
-
-
-def _json_safe(value):
-    """NaN and infinities become null (strict JSON); numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _json_attrs(attrs: dict) -> dict:

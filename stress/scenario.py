@@ -21,6 +21,7 @@ Errors name the file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -113,6 +114,21 @@ class Scenario(_Section):
         """The scenario generator's settings."""
         return ScenarioDrivers(rates=self.rates, home_prices=self.home_prices, randomness=self.randomness)
 
+    def servicing_assumptions(self):
+        """The ``[behaviour]`` servicing switches as :class:`stress.assumptions.Assumptions`, no rates yet.
+
+        Unset keys take the vector defaults: 12-month liquidation lag, advancing on, no servicer options.
+        """
+        from stress.assumptions import Assumptions
+
+        b = self.behaviour
+        return Assumptions(
+            liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
+            advancing=True if b.advancing is None else b.advancing,
+            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
+            fair_value_sale=bool(b.fair_value_sale),
+        )
+
     def assumptions(self, *, tape=None, deal=None, curve=None):
         """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
 
@@ -120,23 +136,15 @@ class Scenario(_Section):
         needs the pool (``tape``, ``deal``, ``curve``) to turn into a CDR vector
         (:mod:`stress.stresses`).
         """
-        from stress.assumptions import Assumptions
-
         b = self.behaviour
         default = b.default
         if b.cumulative_default is not None:
             default = self._cumulative_default_cdr(tape, deal, curve)
-        return Assumptions(
-            prepayment=b.prepayment, default=default, severity=b.severity,
-            liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
-            advancing=True if b.advancing is None else b.advancing,
-            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
-            fair_value_sale=bool(b.fair_value_sale),
-        )
+        return replace(self.servicing_assumptions(), prepayment=b.prepayment, default=default, severity=b.severity)
 
     def _cumulative_default_cdr(self, tape, deal, curve):
         from stress.assumptions import Assumptions
-        from stress.cashflows import _lookback_shifted
+        from stress.cashflows import _lookback_shifted, horizon
         from stress.pool import loan_arrays, project_pool
         from stress.stresses import cdr_vector_for_cumulative_default
 
@@ -146,8 +154,7 @@ class Scenario(_Section):
         if b.default_timing is None:
             raise ScenarioError(f"scenario file {Path(self.path).name}: behaviour.default_timing: missing "
                                 "(required with cumulative_default)")
-        lag = 12 if b.liquidation_lag is None else b.liquidation_lag
-        n = int(tape["remaining_term"].max()) + lag
+        n = horizon(tape, self.servicing_assumptions())
         loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                             trustee_fee_rate=deal.collateral.trustee_fee_rate)
         rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)

@@ -13,6 +13,19 @@ import math
 import numpy as np
 
 
+def json_safe(value):
+    """NaN and infinities become null (strict JSON); numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def _fmt(value, kind: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
@@ -73,10 +86,7 @@ def runs_to_json(runs, *, price: float = 100.0) -> dict:
         classes = {}
         for name in run.deal.tranche_names:
             row = summary.loc[name]
-            classes[name] = {key: (None if isinstance(row[key], float) and not math.isfinite(row[key])
-                                   else (row[key] if isinstance(row[key], str) or row[key] is None
-                                         else float(row[key])))
-                             for _, key, _ in _ROWS}
+            classes[name] = json_safe({key: row[key] for _, key, _ in _ROWS})
         table = run.period_table()
         series = {
             "date": table["date"].tolist(),

@@ -283,6 +283,18 @@ class WaterfallResult:
     principal_distribution: np.ndarray  #: Principal Distribution Amount paid (step 4)
     tranche_names: tuple[str, ...] = field(default=())
 
+    def principal_lost(self, last) -> np.ndarray:
+        """Principal written down and not reimbursed, plus principal never repaid, after period ``last`` [USD].
+
+        ``last`` is a period index (one path: returns (j,)) or one index per
+        path (returns (p, j)). A class that is never written down (A-1) loses
+        by not being repaid.
+        """
+        owed = self.allocated_realized_loss + self.balance
+        if owed.ndim == 2:
+            return owed[last]
+        return owed[np.arange(owed.shape[0]), np.asarray(last)]
+
     def cash_out(self) -> np.ndarray:
         """Everything distributed on each Payment Date [USD], shape of ``afr``."""
         per_class = (self.interest_paid + self.principal_paid + self.shortfall_paid
