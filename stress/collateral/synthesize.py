@@ -215,6 +215,20 @@ def _total_penalty(agg, nrows, share_tgt, share_coef, tgt, coef, total):
 
 
 @kernel
+def _set_field(kind, i, j, lab_i, lab_j, val_i, val_j, lab, vals, field_tables, field_ntables, field_value):
+    """Give loans ``i`` and ``j`` the buckets ``lab_*`` and values ``val_*`` of field ``kind``."""
+    for q in range(field_ntables[kind]):
+        t = field_tables[kind, q]
+        lab[t, i] = lab_i[t]
+        lab[t, j] = lab_j[t]
+    for q in range(field_value.shape[1]):
+        vf = field_value[kind, q]
+        if vf >= 0:
+            vals[vf, i] = val_i[vf]
+            vals[vf, j] = val_j[vf]
+
+
+@kernel
 def _feasible(vals, lab, i, t_doc, t_dti, noratio_doc, dti_unknown_row):
     """Hard rules for loan i: max rate >= gross rate; no-ratio docs carry no DTI."""
     if vals[V_MAXRATE, i] < vals[V_GROSS, i] - 1e-9:
@@ -269,28 +283,13 @@ def _anneal(lab, vals, agg, nrows, share_tgt, share_coef, tgt, coef, total,
         for v in range(vals.shape[0]):
             old_vi[v] = vals[v, i]
             old_vj[v] = vals[v, j]
-        # apply the move to the loans
+        # apply the move to the loans (swap the field's buckets and values), undo it if infeasible
         if kind >= 0:
-            for q in range(field_ntables[kind]):
-                t = field_tables[kind, q]
-                lab[t, i] = old_j[t]
-                lab[t, j] = old_i[t]
-            for q in range(field_value.shape[1]):
-                vf = field_value[kind, q]
-                if vf >= 0:
-                    vals[vf, i] = old_vj[vf]
-                    vals[vf, j] = old_vi[vf]
+            _set_field(kind, i, j, old_j, old_i, old_vj, old_vi, lab, vals, field_tables, field_ntables, field_value)
             if not (_feasible(vals, lab, i, t_doc, t_dti, noratio_doc, dti_unknown_row)
                     and _feasible(vals, lab, j, t_doc, t_dti, noratio_doc, dti_unknown_row)):
-                for q in range(field_ntables[kind]):
-                    t = field_tables[kind, q]
-                    lab[t, i] = old_i[t]
-                    lab[t, j] = old_j[t]
-                for q in range(field_value.shape[1]):
-                    vf = field_value[kind, q]
-                    if vf >= 0:
-                        vals[vf, i] = old_vi[vf]
-                        vals[vf, j] = old_vj[vf]
+                _set_field(kind, i, j, old_i, old_j, old_vi, old_vj, lab, vals, field_tables, field_ntables,
+                           field_value)
                 continue
         else:
             vals[vn, i] = new
