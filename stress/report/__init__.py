@@ -10,6 +10,14 @@ collects the sections and writes them.
 
 from __future__ import annotations
 
-from stress.report.build import BreakevenGrid, build_report, collect_report, write_html, write_pdf
-
 __all__ = ["BreakevenGrid", "build_report", "collect_report", "write_html", "write_pdf"]
+
+
+def __getattr__(name: str):
+    # Imported on first use: the CLI loads stress.report.cli_hook for every
+    # command, and matplotlib should cost only the commands that draw.
+    if name in __all__:
+        from stress.report import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module 'stress.report' has no attribute {name!r}")
