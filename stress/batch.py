@@ -168,9 +168,14 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
     """
     from stress.engine import run_monte_carlo
 
-    out = Path(out)
+    from stress.outputs import check_output_dir
+
+    out = check_output_dir(out)
     if manifest is not None:
-        old = json.loads(Path(manifest).read_text())
+        manifest = Path(manifest)
+        if not manifest.is_file():
+            raise ScenarioError(f"--manifest {manifest}: not found (a batch's manifest.json)")
+        old = json.loads(manifest.read_text())
         inputs = out / "inputs"
         inputs.mkdir(parents=True, exist_ok=True)
         specs = []

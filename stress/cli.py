@@ -14,6 +14,11 @@ import logging
 import sys
 from pathlib import Path
 
+from stress.cli_args import month as _month
+from stress.cli_args import name_list, percent_list, percents
+from stress.cli_args import percent as _percent
+from stress.cli_args import positive_int as _positive_int
+from stress.cli_args import seed as _seed
 from stress.errors import StressInputError
 
 log = logging.getLogger("stress")
@@ -23,7 +28,9 @@ log = logging.getLogger("stress")
 def _cmd_tape_synthesize(args) -> int:
     from stress.collateral.synthesize import synthesize_tape
     from stress.collateral.tape import write_tape
+    from stress.outputs import check_output_file
 
+    check_output_file(args.out, overwrite=args.overwrite, suffixes=(".parquet", ".csv"))
     tape = synthesize_tape(seed=args.seed)
     path = write_tape(tape, args.out)
     print(f"wrote {len(tape):,} loans, balance ${tape['balance'].sum():,.2f}, seed {args.seed}: {path}")
@@ -83,47 +90,6 @@ def _cmd_deal_show(args) -> int:
 
 
 # -- cashflows ----------------------------------------------------------------
-def _percent_list(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be comma-separated numbers, e.g. 0,80,100") from None
-    if not values or any(v < 0 or v > 1000 for v in values):
-        raise argparse.ArgumentTypeError(f"{text!r}: each value must be in [0, 1000] percent")
-    return values
-
-
-def _percent(low: float, high: float):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: must be a number (percent)") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r}: must be in [{low:g}, {high:g}] percent")
-        return value
-    return parse
-
-
-def _whole(low: int, high: int | None = None, unit: str = ""):
-    """argparse type: a whole number in [low, high] (no upper bound when ``high`` is None)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number{unit}") from None
-        if value < low or (high is not None and value > high):
-            allowed = f"in [{low}, {high}]" if high is not None else f">= {low}"
-            raise argparse.ArgumentTypeError(f"{text!r}: must be {allowed}{unit}")
-        return value
-    return parse
-
-
-_month = _whole(0, 480, " months")
-_positive_int = _whole(1)
-_seed = _whole(0)
-
-
 def _cmd_cashflows(args) -> int:
     from stress.assumptions import Assumptions
     from stress.cashflows import run_cashflows
@@ -131,6 +97,10 @@ def _cmd_cashflows(args) -> int:
     from stress.rates.curves import load_curve
     from stress.tables import decrement_table, runs_to_json
 
+    if args.periods:
+        from stress.outputs import check_output_file
+
+        check_output_file(args.periods, option="--periods", overwrite=args.overwrite, suffixes=(".csv",))
     deal = load_deal(args.deal)
     tape = _load_tape(args.tape)
     curve = load_curve(args.curve)
@@ -157,7 +127,6 @@ def _cmd_cashflows(args) -> int:
             frames.append(frame)
         import pandas as pd
 
-        args.periods.parent.mkdir(parents=True, exist_ok=True)
         pd.concat(frames).to_csv(args.periods)
     if args.json:
         print(json.dumps(runs_to_json(runs, price=args.price), indent=2))
@@ -242,8 +211,10 @@ def _cmd_summary(args) -> int:
 
 def _cmd_rates(args) -> int:
     from stress.rates.netcdf import write_rates_dataset
+    from stress.outputs import check_output_file
     from stress.scenario import load_scenario
 
+    check_output_file(args.out, overwrite=args.overwrite, suffixes=(".nc",))
     scenario = load_scenario(args.scenario)
     write_rates_dataset(args.out, scenario.drivers, n_paths=args.paths, seed=args.seed, n_months=args.months,
                         scenario=scenario.name, relative_to=Path(scenario.path).parent)
@@ -315,26 +286,27 @@ def build_parser() -> argparse.ArgumentParser:
     tape = sub.add_parser("tape", help="loan tapes: synthesize, check, stratify")
     tape_sub = tape.add_subparsers(dest="tape_command", metavar="TAPE_COMMAND", required=True)
     p = tape_sub.add_parser("synthesize", help="build a representative tape for the reference deal")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0: the shipped tape)")
     p.add_argument("--out", required=True, type=Path, help="output .parquet or .csv")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
     p.set_defaults(func=_cmd_tape_synthesize)
     p = tape_sub.add_parser("strats", help="term-sheet tables beside the tape's; exit 1 if outside tolerance")
     p.add_argument("file", nargs="?", default=None, help="tape (.parquet/.csv); default: the built-in tape")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_tape_strats)
     p = tape_sub.add_parser("check", help="validate a tape and report every bad row")
-    p.add_argument("file")
+    p.add_argument("file", help="tape to check (.parquet/.csv)")
     p.set_defaults(func=_cmd_tape_check)
 
     deal = sub.add_parser("deal", help="show a deal file's terms")
     deal.add_argument("deal", nargs="?", default=None, help="deal TOML; default: the reference deal")
-    deal.add_argument("--json", action="store_true")
+    deal.add_argument("--json", action="store_true", help="machine-readable output")
     deal.set_defaults(func=_cmd_deal_show)
 
     cf = sub.add_parser("cashflows", help="deterministic run: decrement and price/DM table per class")
     cf.add_argument("--deal", default=None, help="deal TOML (default: the reference deal)")
     cf.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
-    cf.add_argument("--ppc", type=_percent_list, default=[0.0, 80.0, 100.0, 150.0, 180.0],
+    cf.add_argument("--ppc", type=percent_list, default=[0.0, 80.0, 100.0, 150.0, 180.0],
                     help="speeds in percent of the pricing speed (100 = 30%% CPR); default 0,80,100,150,180")
     cf.add_argument("--cpr", type=_percent(0, 100), default=None, help="constant CPR in percent (overrides --ppc)")
     cf.add_argument("--cdr", type=_percent(0, 100), default=0.0, help="constant CDR in percent")
@@ -353,10 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="months over which the --shock-bp shock ramps in linearly (0: at once)")
     cf.add_argument("--all-indices-to", type=_percent(0, 50), default=None,
                     help="set every index to this level (percent) from --shock-from on: the AFR-cap stress")
-    cf.add_argument("--to", choices=("call", "maturity"), default="call")
+    cf.add_argument("--to", choices=("call", "maturity"), default="call",
+                    help="project to the clean-up call (default) or to maturity")
     cf.add_argument("--price", type=_percent(1, 200), default=100.0, help="price for the discount margin [%% of par]")
     cf.add_argument("--json", action="store_true", help="machine-readable output")
     cf.add_argument("--periods", type=Path, default=None, help="write the per-period cash-flow table to CSV")
+    cf.add_argument("--overwrite", action="store_true", help="replace an existing --periods file")
     cf.set_defaults(func=_cmd_cashflows)
     run = sub.add_parser("run", help="Monte Carlo run of a scenario (default: the reference deal's base case)")
     run.add_argument("scenario", nargs="?", default=None, help="scenario TOML or built-in name (default: base)")
@@ -369,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="write DIR/results.zarr and DIR/summary.json")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     run.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
-    run.add_argument("--to", choices=("call", "maturity"), default=None)
+    run.add_argument("--to", choices=("call", "maturity"), default=None,
+                     help="project to the clean-up call or to maturity (default: the scenario's)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
@@ -379,44 +354,50 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--set", type=Path, default=None, help="scenario-set TOML: scenarios = [...]")
     batch.add_argument("--manifest", type=Path, default=None, help="rerun a previous batch's manifest.json")
     batch.add_argument("--base", default=None, help="scenario to compare the others with (default: the first)")
-    batch.add_argument("--paths", type=_positive_int, default=None)
-    batch.add_argument("--seed", type=_seed, default=None)
-    batch.add_argument("--chunk-size", type=_positive_int, default=None)
-    batch.add_argument("--scheduler", default="threads")
-    batch.add_argument("--workers", type=_positive_int, default=None)
-    batch.add_argument("--out", type=Path, required=True)
-    batch.add_argument("--resume", action="store_true")
-    batch.add_argument("--overwrite", action="store_true")
-    batch.add_argument("-q", "--quiet", action="store_true")
+    batch.add_argument("--paths", type=_positive_int, default=None,
+                       help="paths per scenario (default: the first scenario's)")
+    batch.add_argument("--seed", type=_seed, default=None, help="random seed shared by every scenario")
+    batch.add_argument("--chunk-size", type=_positive_int, default=None, help="paths per dask task")
+    batch.add_argument("--scheduler", default="threads",
+                       help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
+    batch.add_argument("--workers", type=_positive_int, default=None, help="local worker threads/processes")
+    batch.add_argument("--out", type=Path, required=True, help="batch directory (one run folder per scenario)")
+    batch.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
+    batch.add_argument("--overwrite", action="store_true", help="replace an existing batch in --out")
+    batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=_cmd_batch)
 
     summ = sub.add_parser("summary", help="print a finished run's (or batch's) summary again from disk")
-    summ.add_argument("run_dir", type=Path)
-    summ.add_argument("--json", action="store_true")
+    summ.add_argument("run_dir", type=Path, help="a `stress run --out` or `stress batch --out` directory")
+    summ.add_argument("--json", action="store_true", help="print the summary as JSON")
     summ.set_defaults(func=_cmd_summary)
 
     rates = sub.add_parser("rates", help="simulate rate and home-price paths to a NetCDF file")
     rates.add_argument("--scenario", default=None, help="scenario TOML or built-in name (default: base)")
-    rates.add_argument("--paths", type=_positive_int, default=1000)
-    rates.add_argument("--seed", type=_seed, default=0)
-    rates.add_argument("--months", type=_positive_int, default=360)
-    rates.add_argument("--out", type=Path, required=True, help="output .nc file")
+    rates.add_argument("--paths", type=_positive_int, default=1000, help="number of paths (default 1000)")
+    rates.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    rates.add_argument("--months", type=_positive_int, default=360, help="months per path (default 360)")
+    rates.add_argument("--out", type=Path, required=True, help="output .nc file (its folder is created)")
+    rates.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
     rates.set_defaults(func=_cmd_rates)
     sc = sub.add_parser("scenarios", help="list the named scenarios, one line each")
     sc.set_defaults(func=_cmd_scenarios)
 
     be = sub.add_parser("breakeven", help="breakeven CDR per class over severity x speed x rate case")
-    be.add_argument("--deal", default=None)
-    be.add_argument("--tape", default=None)
-    be.add_argument("--severities", type=_percent_list, default=[35.0, 45.0, 55.0], help="percent, e.g. 35,45,55")
-    be.add_argument("--ppc", type=_percent_list, default=[75.0, 100.0, 150.0], help="percent of pricing speed")
-    be.add_argument("--rate-cases", type=lambda t: [c.strip() for c in t.split(",") if c.strip()],
-                    default=["forward", "forward+200"], help="forward, forward+N, forward-N (bp)")
-    be.add_argument("--to", choices=("call", "maturity"), default="maturity")
+    be.add_argument("--deal", default=None, help="deal TOML (default: the reference deal)")
+    be.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
+    be.add_argument("--severities", type=percents("35,45,55", high=100.0), default=[35.0, 45.0, 55.0],
+                    help="loss severities in percent, e.g. 35,45,55")
+    be.add_argument("--ppc", type=percents("75,100,150"), default=[75.0, 100.0, 150.0],
+                    help="speeds in percent of the pricing speed, e.g. 75,100,150")
+    be.add_argument("--rate-cases", type=name_list, default=["forward", "forward+200"],
+                    help="comma-separated: forward, forward+N, forward-N (parallel shift in bp)")
+    be.add_argument("--to", choices=("call", "maturity"), default="maturity",
+                    help="run to maturity (default; agencies give no call credit) or to the clean-up call")
     be.add_argument("--loss-threshold", type=_percent(0, 100), default=0.0,
                     help="loss (%% of original balance) still counted as none; 0 = first dollar")
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
-    be.add_argument("--json", action="store_true")
+    be.add_argument("--json", action="store_true", help="machine-readable output")
     be.set_defaults(func=_cmd_breakeven)
 
     from stress.report.cli_hook import add_report_parser
@@ -438,8 +419,26 @@ def main(argv: list[str] | None = None) -> int:
     except StressInputError as exc:
         print(f"stress: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(_interrupted(args, sys.argv[1:] if argv is None else list(argv)), file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `stress ... | head`
         return 0
+
+
+def _interrupted(args, argv: list[str]) -> str:
+    """What a Ctrl-C leaves behind, and the command that carries on from there."""
+    import shlex
+
+    if args.command in ("run", "batch") and getattr(args, "out", None) is not None:
+        again = [a for a in argv if a != "--overwrite"]
+        if "--resume" not in again:
+            again.append("--resume")
+        return (f"stress: interrupted; finished chunks are kept in {args.out}. Continue with:\n"
+                f"  stress {shlex.join(again)}")
+    if args.command == "run":
+        return "stress: interrupted; nothing was kept (with --out DIR finished chunks are kept and --resume continues)"
+    return "stress: interrupted"
 
 
 if __name__ == "__main__":  # pragma: no cover

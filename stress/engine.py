@@ -523,6 +523,10 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                             "tcp://HOST:PORT")
     if resume and out is None:
         raise ScenarioError("--resume needs --out DIR (the run to continue)")
+    if out is not None:
+        from stress.outputs import check_output_dir
+
+        check_output_dir(out)  # before the context is built: a bad --out fails in milliseconds
     ctx = build_context(scenario, seed=seed, to=to, tape=tape, behaviour=behaviour)
     ranges = chunk_ranges(n_paths, chunk_size)
     store = None

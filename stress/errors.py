@@ -38,3 +38,8 @@ class TapeError(StressInputError):
 
 class ScenarioError(StressInputError):
     """A scenario, curve or assumption input that is missing or out of range."""
+
+
+class OutputError(StressInputError):
+    """An output location that cannot be written: a file where a folder is needed, an existing
+    result without ``--overwrite``, a folder that cannot be created."""

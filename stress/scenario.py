@@ -199,4 +199,18 @@ def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
         Missing file, invalid TOML, unknown key or out-of-range value.
     """
     path = scenario_path(name_or_path)
+    if not path.exists() and name_or_path is not None and Path(name_or_path).suffix == "" \
+            and len(Path(name_or_path).parts) == 1:
+        raise ScenarioError(_unknown_name(str(name_or_path)))
     return parse_scenario(read_toml(path, kind="scenario", error=ScenarioError), source=str(path))
+
+
+def _unknown_name(name: str) -> str:
+    """The message for a scenario name that is neither built in nor a file: close matches first."""
+    import difflib
+
+    names = [p.stem for p in builtin_scenarios()]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return (f"scenario {name!r}: no built-in scenario or file of that name; {hint}"
+            "`stress scenarios` lists the built-in ones (a scenario file is given by its path, ending in .toml)")

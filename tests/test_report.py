@@ -129,10 +129,10 @@ def test_afr_with_cap_income_adds_derivative_receipts():
 
 
 def test_unknown_suffix_is_refused(tmp_path):
-    from stress.errors import ScenarioError
+    from stress.errors import OutputError
     from stress.report import build_report
 
-    with pytest.raises(ScenarioError, match=r"\.pdf or \.html"):
+    with pytest.raises(OutputError, match=r"report --out .*report\.docx: must end in \.pdf or \.html or \.htm"):
         build_report([], out=tmp_path / "report.docx")
 
 

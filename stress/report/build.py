@@ -619,7 +619,8 @@ def write_html(report: Report, out: str | Path) -> Path:
 # -- entry point --------------------------------------------------------------
 def build_report(run_dirs: Sequence[str | Path] = (), *, out: str | Path, deal=None, tape=None,
                  scenarios: list | None = None, scenario_paths: int | None = None,
-                 runs_dir: str | Path | None = None, breakeven_grid: BreakevenGrid | None = None) -> Path:
+                 runs_dir: str | Path | None = None, breakeven_grid: BreakevenGrid | None = None,
+                 overwrite: bool = False) -> Path:
     """Build the stress report and write it as PDF or HTML (by ``out``'s suffix).
 
     Parameters
@@ -638,16 +639,21 @@ def build_report(run_dirs: Sequence[str | Path] = (), *, out: str | Path, deal=N
     breakeven_grid : BreakevenGrid, optional
         Grid of the breakeven matrix (default: 35/45/55% severity x 75/100 PPC,
         forward curve, to maturity).
+    overwrite : bool
+        Replace an existing ``out``; without it an existing report is an error,
+        raised before any run or page is built.
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
-    out = Path(out)
+    from stress.outputs import check_output_dir, check_output_file
+
+    out = check_output_file(out, option="report --out", overwrite=overwrite, suffixes=(".pdf", ".html", ".htm"))
     suffix = out.suffix.lower()
-    if suffix not in (".pdf", ".html", ".htm"):
-        raise ScenarioError(f"report --out {out}: must end in .pdf or .html")
+    if scenarios and runs_dir is not None:
+        check_output_dir(runs_dir, option="report --runs-dir")
     report = collect_report(run_dirs, deal=deal, tape=tape, scenarios=scenarios, scenario_paths=scenario_paths,
                             runs_dir=runs_dir, breakeven_grid=breakeven_grid)
     return write_pdf(report, out) if suffix == ".pdf" else write_html(report, out)
