@@ -5,8 +5,12 @@ compilation options are set once:
 
 - ``nopython`` (``njit``): no silent fallback to object mode.
 - ``nogil=True``: kernels release the GIL so dask's threaded scheduler scales.
-- ``cache=True``: compiled machine code is written next to the module, so the
-  test suite and the CLI compile each kernel once per machine.
+- ``cache=True``: compiled machine code is kept on disk in the user's cache
+  folder (``$STRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/stress/numba``, else
+  ``~/.cache/stress/numba``; numba's own ``NUMBA_CACHE_DIR`` wins when set), so
+  each kernel is compiled once per machine and source version, and a
+  read-only or reinstalled package keeps its cache. Numba keys each entry by
+  the source file's path and time stamp: a changed file recompiles.
 - ``fastmath`` is off: money is float64 and sums must be reproducible to the
   cent; reassociation would change results with the compiler's whim.
 - ``error_model="numpy"``: division by zero gives inf/nan instead of raising,
@@ -20,12 +24,59 @@ Python when debugging.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numba
 
 CACHE = os.environ.get("STRESS_NUMBA_CACHE", "1") != "0"
 
 _OPTIONS = dict(nogil=True, cache=CACHE, fastmath=False, error_model="numpy")
+
+#: Every kernel compiled with :func:`kernel`, in definition order.
+KERNELS: list = []
+
+
+def cache_dir() -> Path:
+    """The folder numba writes compiled kernels to (see the module docstring)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    if os.environ.get("STRESS_CACHE_DIR"):
+        return Path(os.environ["STRESS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "stress" / "numba"
+
+
+def _use_user_cache() -> None:
+    # numba reads config.CACHE_DIR when a cached dispatcher is created, so setting it here, before any
+    # kernel module is imported, moves every kernel's cache; a folder we cannot create leaves numba's
+    # default (next to the source, or its own fallback) in place.
+    if not CACHE or os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    numba.config.CACHE_DIR = str(folder)
+
+
+_use_user_cache()
+
+
+def compile_pending(kernels=None) -> bool:
+    """Whether calling ``kernels`` (default: all) would compile one of them rather than load it.
+
+    True when a kernel has no compiled version in this process and no cache
+    index on disk: the first run on a machine (or after its source changed).
+    """
+    for dispatcher in KERNELS if kernels is None else kernels:
+        if dispatcher.signatures:
+            continue
+        cache = getattr(dispatcher, "_cache", None)
+        index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        if index is None or not os.path.exists(index):
+            return True
+    return False
 
 
 def kernel(func=None, **overrides):
@@ -35,5 +86,7 @@ def kernel(func=None, **overrides):
     """
     options = {**_OPTIONS, **overrides}
     if func is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(func)
+        return lambda f: kernel(f, **overrides)
+    dispatcher = numba.njit(**options)(func)
+    KERNELS.append(dispatcher)
+    return dispatcher

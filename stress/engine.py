@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -569,6 +570,8 @@ def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_path
     """Run the chunk tasks on the chosen scheduler; return {chunk: Dataset or chunk index}."""
     import dask
 
+    if progress and _kernels_to_compile():
+        print("compiling kernels (first run only) ...", file=sys.stderr, flush=True)
     bar = _progress_bar(progress, len(todo), sum(b - a for _, a, b in todo))
     results = {}
     if scheduler.startswith(("tcp://", "tls://")):
@@ -601,6 +604,22 @@ def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_path
     for (k, _, _), value in zip(todo, computed):
         results[k] = value
     return results
+
+
+#: Modules whose kernels a Monte Carlo run calls.
+_RUN_KERNEL_MODULES = ("stress.kernels.collateral_paths", "stress.kernels.waterfall", "stress.kernels.derivatives",
+                       "stress.rates.hull_white", "stress.rates.home_prices", "stress.rates.indices")
+
+
+def _kernels_to_compile() -> bool:
+    """Whether this run will compile kernels (nothing in numba's on-disk cache yet) rather than load them."""
+    import importlib
+
+    from stress.accelerate import KERNELS, compile_pending
+
+    for name in _RUN_KERNEL_MODULES:
+        importlib.import_module(name)
+    return compile_pending([k for k in KERNELS if k.py_func.__module__ in _RUN_KERNEL_MODULES])
 
 
 class _NoBar:
