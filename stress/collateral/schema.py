@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 PRODUCTS: dict[str, tuple[str, int]] = {
     # product -> (index, reset frequency in months after the first reset)
     "30Y LIB6M": ("LIBOR_6M", 6),
@@ -107,13 +105,3 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
-
-def index_of_product(product: str) -> str:
-    """The ARM index a product name implies (``"2/28 LIB6M"`` -> ``"LIBOR_6M"``)."""
-    return PRODUCTS[product][0]
-
-
-def empty_tape_arrays(n: int) -> dict[str, np.ndarray]:
-    """Column arrays of length ``n`` with the schema's numpy dtypes (for builders)."""
-    dtypes = {"str": object, "category": object, "float": np.float64, "int": np.int64, "bool": np.bool_}
-    return {c.name: np.empty(n, dtype=dtypes[c.kind]) for c in COLUMNS}

@@ -262,9 +262,3 @@ def bucket_labels(table: StratTable, tape: pd.DataFrame) -> np.ndarray:
         raise KeyError(f"no bucketing rule for strat table {key!r}")
     return out
 
-
-def bucket_index(table: StratTable, tape: pd.DataFrame) -> np.ndarray:
-    """Like :func:`bucket_labels`, but the row position (0-based), -1 where in no row."""
-    labels = bucket_labels(table, tape)
-    index = {label: i for i, label in enumerate(table.labels)}
-    return np.array([index.get(x, -1) if x is not None else -1 for x in labels], dtype=np.int64)
