@@ -322,10 +322,14 @@ def _cmd_ratings(args) -> int:
         return 0
     print(f"{deal.deal.name}: rating-level stresses by the loan-level method of {Path(criteria.path).name}; "
           "run to maturity, no credit for the clean-up call")
-    print("pool stress per level: cumulative default x severity = collateral loss (% of cut-off balance)")
+    speeds = criteria.timing.prepayment
+    print("pool stress per level: cumulative default x severity = collateral loss (% of cut-off balance); "
+          "realized collateral loss at each prepayment speed")
     for rating, p in table.attrs["pool"].items():
-        print(f"  {rating:<4} {p['cumulative_default']:7.2%} x {p['severity']:7.2%} = {p['loss']:6.2%}")
-    print("\nclass principal loss (% of original balance) and pass/fail per level")
+        realized = "  ".join(f"{speed}: {p[f'realized_loss {speed}']:6.2%}" for speed in speeds)
+        print(f"  {rating:<4} {p['cumulative_default']:7.2%} x {p['severity']:7.2%} = {p['loss']:6.2%}   {realized}")
+    print(f"\nclass principal loss (% of original balance, worst of {', '.join(map(str, speeds))}) "
+          "and pass/fail per level")
     shown = pd.DataFrame(index=table.index)
     for rating in criteria.ratings:
         shown[rating] = [f"{loss:6.2%} {'pass' if ok else 'FAIL'}"

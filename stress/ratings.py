@@ -15,11 +15,12 @@ The pool stress at a level is the balance-weighted default ``sum(b FF) / sum(b)`
 at the default-weighted severity ``sum(b FF LS) / sum(b FF)``. It is run on the
 deal as the agencies do: the default spread over the criteria's yearly timing
 as a CDR vector (:func:`stress.stresses.cdr_vector_for_cumulative_default`),
-liquidated after the lag at the pool severity, on the forward curve, **to
-maturity, with no credit for the clean-up call**. A class passes a level when
-it takes no principal loss (one cent); its implied rating is the strongest
-level passed (a weaker level passed after a failed stronger one does not
-count: ratings are read top down).
+liquidated after the lag at the pool severity, on the forward curve, at each of
+the criteria's prepayment speeds, **to maturity, with no credit for the
+clean-up call**. A class passes a level when it takes no principal loss (one
+cent) at every speed; its loss at a level is the worst over the speeds; its
+implied rating is the strongest level passed with every weaker level passed
+too (ratings are read top down).
 
 >>> from stress.collateral import reference_tape
 >>> from stress.ratings import load_criteria, loan_stresses
@@ -69,7 +70,7 @@ class Timing(_Section):
     default_timing: list[float]
     liquidation_lag: int = Field(ge=0, le=120)
     advancing: bool = True
-    prepayment: str | float = "100 PPC"
+    prepayment: list[str | float] = Field(min_length=1)
 
     @field_validator("default_timing")
     @classmethod
@@ -253,7 +254,8 @@ def rating_stress_table(deal, tape: pd.DataFrame, criteria: RatingCriteria | Non
         class balance, 0 below one cent) and ``pass_<RATING>`` per level,
         ``implied_rating``, ``rating_sp`` and ``rating_moodys`` (the term
         sheet's expected ratings from the deal file). ``attrs`` hold the pool
-        default and severity per level (``pool``) and ``to = "maturity"``.
+        default, severity and loss per level and the realized collateral loss
+        at each prepayment speed (``pool``), and ``to = "maturity"``.
     """
     from stress.breakeven import LOSS_THRESHOLD
     from stress.cashflows import run_cashflows
@@ -266,21 +268,26 @@ def rating_stress_table(deal, tape: pd.DataFrame, criteria: RatingCriteria | Non
     out = pd.DataFrame(index=list(deal.tranche_names))
     pool = {}
     tm = criteria.timing
+    cutoff = float(tape["balance"].sum())
     for lv in criteria.levels:
         cumulative, severity = pool_stress(tape, criteria, lv.rating)
         pool[lv.rating] = {"cumulative_default": cumulative, "severity": severity, "loss": cumulative * severity}
-        scenario = parse_scenario({
-            "scenario": {"name": f"rating_method_{lv.rating.lower()}", "to": "maturity"},
-            "behaviour": {"mode": "vectors", "prepayment": tm.prepayment, "cumulative_default": cumulative,
-                          "default_timing": tm.default_timing, "severity": severity,
-                          "liquidation_lag": tm.liquidation_lag, "advancing": tm.advancing},
-        }, source=criteria.path or "<criteria>")
-        assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
-        run = run_cashflows(deal, tape, curve, assumptions, to="maturity")  # no call credit
-        lost = run.bonds.principal_lost(run.last_period)
-        loss = np.where(lost > LOSS_THRESHOLD, lost / original, 0.0)
-        out[f"loss_{lv.rating}"] = loss
-        out[f"pass_{lv.rating}"] = loss <= 0.0
+        worst = np.zeros(len(original))
+        for speed in tm.prepayment:
+            scenario = parse_scenario({
+                "scenario": {"name": f"rating_method_{lv.rating.lower()}", "to": "maturity"},
+                "behaviour": {"mode": "vectors", "prepayment": speed, "cumulative_default": cumulative,
+                              "default_timing": tm.default_timing, "severity": severity,
+                              "liquidation_lag": tm.liquidation_lag, "advancing": tm.advancing},
+            }, source=criteria.path or "<criteria>")
+            assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
+            run = run_cashflows(deal, tape, curve, assumptions, to="maturity")  # no call credit
+            lost = run.bonds.principal_lost(run.last_period)
+            worst = np.maximum(worst, np.where(lost > LOSS_THRESHOLD, lost / original, 0.0))
+            realized = float(run.pool.realized_loss[: run.last_period + 1].sum() / cutoff)
+            pool[lv.rating][f"realized_loss {speed}"] = realized
+        out[f"loss_{lv.rating}"] = worst
+        out[f"pass_{lv.rating}"] = worst <= 0.0
 
     def implied(row) -> str:
         best = f"below {criteria.ratings[-1]}"

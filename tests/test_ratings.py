@@ -73,6 +73,7 @@ def test_levels_order_and_rating_files_are_in_step():
         assert b.cumulative_default == pytest.approx(cumulative, abs=5e-5)
         assert b.severity == pytest.approx(severity, abs=5e-5)
         assert b.default_timing == C.timing.default_timing
+        assert b.prepayment == C.timing.prepayment[0]  # the files are the slow-prepayment case
     assert losses == sorted(losses, reverse=True)
 
 
@@ -90,6 +91,10 @@ def test_cli_ratings_table(capsys):
     assert main(["ratings", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["to"] == "maturity" and out["call"] == "never"
+    # the slow speed realizes the whole AAA level; the fast one cannot (too little pool left by years 4-5)
+    aaa = out["pool"]["AAA"]
+    assert aaa["realized_loss 25 PPC"] == pytest.approx(aaa["loss"], rel=0.01)
+    assert aaa["realized_loss 100 PPC"] < aaa["loss"]
     classes = {row["tranche"]: row for row in out["classes"]}
     assert list(classes) == ["A-1", "A-2", "M-1", "M-2", "M-3", "M-4"]
     order = [lv.rating for lv in C.levels]
