@@ -51,6 +51,9 @@ REALIZED_PATH_SCENARIO = "history_2004"
 METRICS = ("serious_delinquency_at_seasoning", "cumulative_default", "cumulative_loss", "cumulative_loss_lifetime",
            "severity", "cpr")
 PUBLISHED_FILE = "alt_a_2004_vintage_published.csv"
+#: The per-period pool flows a back-test keeps (names of stress.kernels.collateral_paths.OUTPUT_NAMES).
+_FLOWS = ("prepayment", "prepayable_balance", "default_balance", "realized_loss", "liquidated_balance",
+          "pool_balance_begin", "pool_balance_end", "performing_balance_begin")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
     deal : stress.deal.Deal, optional
         For the fee rates and the reset look-back; default the reference deal.
     """
+    from stress.behaviour.prep import prepare_loans
     from stress.cashflows import _lookback_shifted
     from stress.deal import load_deal
     from stress.pool_paths import project_pool_paths
@@ -164,14 +168,10 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
     deal = deal or load_deal()
     n = n_periods or int(tape["remaining_term"].max()) + params.servicing.effective_liquidation_lag()
     rates = _lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
-    from stress.behaviour.prep import prepare_loans
-
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)
     cf = project_pool_paths(loans, rates, np.asarray(hpi, dtype=np.float64)[None], params, n_periods=n)
-    flows = {name_: getattr(cf, name_)[0] for name_ in ("prepayment", "prepayable_balance", "default_balance",
-                                                        "realized_loss", "liquidated_balance", "pool_balance_end",
-                                                        "performing_balance_begin", "pool_balance_begin")}
+    flows = {field: getattr(cf, field)[0] for field in _FLOWS}
     return BacktestResult(flows=flows, start=pd.Period(start, freq="M"),
                           cutoff_balance=float(tape["balance"].sum()), wa_age=_wa_age(tape), name=name)
 
@@ -215,7 +215,7 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
                            n_months=ctx.n_periods + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)
     pool = _collateral(ctx, paths.index_rates, hpi)
-    flows = {k: v[0] for k, v in pool.items()}
+    flows = {field: pool[field][0] for field in _FLOWS}
     return BacktestResult(flows=flows, start=pd.Period(ctx.deal.dates.cutoff, freq="M"),
                           cutoff_balance=float(ctx.tape["balance"].sum()), wa_age=_wa_age(ctx.tape), name=sc.name)
 
