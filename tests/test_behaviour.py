@@ -238,3 +238,27 @@ def test_calibration_hits_targets():
     c = calibrate(tape, rates, base_hpi(1, 240, drift=0.05), P, target_cpr=0.35, target_loss=0.01, n_periods=240)
     assert c.lifetime_cpr == pytest.approx(0.35, abs=0.0025)
     assert c.cumulative_loss == pytest.approx(0.01, abs=0.0002)
+
+
+@pytest.mark.parametrize("fall", [0.30, 0.35])
+def test_pool_severity_in_the_alt_a_bust_range(fall):
+    """Issue 15: Alt-A liquidations in 2008-2011 lost 40-60% (Clayton: 41.4% already by May 2008, see
+    stress/data/alt_a_2004_vintage_published.csv). The reference pool (every 5th loan) on the forward curve,
+    home prices flat for two years, then down ``fall`` over four and flat after: the liquidations of years
+    6-10 lose 40-60%; with prices rising 5% a year they lose under 5%."""
+    from stress.collateral.reference_pool import reference_tape
+    from stress.pool_paths import project_pool_paths
+    from stress.rates.curves import forward_curve
+
+    tape = reference_tape().iloc[::5]
+    n = 132
+    rates = forward_curve(n_months=420).rates[None, :, :n]
+    bust = np.ones(n)
+    bust[24:72] = np.linspace(1.0, 1.0 - fall, 48)
+    bust[72:] = 1.0 - fall
+    rising = 1.05 ** (np.arange(n) / 12)
+    after = slice(60, 120)
+    for path, low, high in ((bust, 0.40, 0.60), (rising, 0.0, 0.05)):
+        cf = project_pool_paths(tape, rates, np.broadcast_to(path, (1, 2, n)).copy(), P, n_periods=n)
+        severity = cf.realized_loss[0, after].sum() / cf.liquidated_balance[0, after].sum()
+        assert low <= severity <= high
