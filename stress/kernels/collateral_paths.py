@@ -82,9 +82,10 @@ it looks recoverable (see :mod:`stress.behaviour.severity`), tracked as a
 second delinquent balance (the severity counts the lag's accrued interest
 either way). The drawdown that deepens the REO discount and lengthens the
 timeline is measured from ``S_HPI_PEAK``, the running maximum of the loan's
-regional HPI on each path (1 at cut-off), updated in pass A1. Mode 1 and 2 round reset rates to 1/8% (``rounding`` as passed). Servicing options: ``coef[C_LOSS_FREE] = 1`` (the
-90+ day buy-out at par) makes every model severity 0; the lag and the cost
-are set on the Python side.
+regional HPI on each path (1 at cut-off), updated in pass A1. Mode 1 and 2
+round reset rates to 1/8% (``rounding`` as passed). Servicing options:
+``coef[C_LOSS_FREE] = 1`` (the 90+ day buy-out at par) makes every model
+severity 0; the lag and the cost are set on the Python side.
 
 Transcendentals in the inner loop: none. The two logistics (refinance S-curve
 and default hazard) read a 2049-point table with linear interpolation
