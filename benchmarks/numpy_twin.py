@@ -30,6 +30,7 @@ from stress.kernels.collateral_paths import (
     C_PENALTY_EXPIRY_MULT, C_PENALTY_FACTOR, C_PREPAY_LTV_REF, C_REFI_MAX, C_REFI_MID, C_REFI_SLOPE,
     C_SEASONING_FLOOR, C_SEASONING_MONTHS, C_SHOCK_SLOPE, C_SPIKE_BASE, C_SPIKE_LEAD, C_SPIKE_MONTHS,
     C_SPIKE_PER_SHOCK, OUTPUT_NAMES,
+    C_CARRY_RATE, C_HAIRCUT_PER_DECLINE, C_MAX_EXTENSION, C_NEG_EQUITY_SLOPE, C_TIMELINE_PER_DECLINE,
 )
 
 __all__ = ["project_pool_paths_numpy"]
@@ -107,6 +108,7 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
     out = {name: np.zeros((n_paths, T)) for name in OUTPUT_NAMES}
     fee_total = np.zeros((n_paths, T))
     hpi_now_all = hpi[:, region, :]  # (p, l, t)
+    hpi_peak = np.ones(shape)  # running maximum of the regional HPI since cut-off (value 1)
     age_peak = coef[C_AGE_PEAK]
 
     for t in range(T):
@@ -155,8 +157,9 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         with np.errstate(divide="ignore", invalid="ignore"):
             ltv = np.where(ok, performing * bl.inv_value / (survival * hpi_now), 0.0)
         ltv0 = ltv * hpi_now
+        hpi_peak = np.maximum(hpi_peak, hpi_now)
         x = logit_static + coef[C_LTV_SLOPE] * (ltv - coef[C_DEFAULT_LTV_REF]) \
-            + coef[C_SHOCK_SLOPE] * (payment_ratio - 1.0)
+            + coef[C_NEG_EQUITY_SLOPE] * np.maximum(ltv - 1.0, 0.0) + coef[C_SHOCK_SLOPE] * (payment_ratio - 1.0)
         mdr = np.minimum(logistic(x), coef[C_MAX_MDR])
         incentive = rate - mortgage_rate[:, t:t + 1]
         s_curve = logistic(coef[C_REFI_SLOPE] * (incentive - coef[C_REFI_MID]))
@@ -169,10 +172,13 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         smm = np.minimum(static_smm * equity * (1.0 + coef[C_REFI_MAX] * s_curve * burn + spike), coef[C_MAX_SMM])
         adv_rate = np.maximum(rate - svc, 0.0)
         hpi_liq = hpi_now_all[:, :, min(t + lag, n_hpi - 1)]
+        decline = np.maximum(0.0, 1.0 - hpi_liq / hpi_peak)
         with np.errstate(divide="ignore", invalid="ignore"):
-            proceeds = (1.0 - coef[C_HAIRCUT]) * hpi_liq / np.where(ltv0 > 0.0, ltv0, 1.0)
+            proceeds = (1.0 - (coef[C_HAIRCUT] + coef[C_HAIRCUT_PER_DECLINE] * decline)) * hpi_liq \
+                / np.where(ltv0 > 0.0, ltv0, 1.0)
         advances = lag * adv_rate / 12.0
-        claim = 1.0 + coef[C_COST] + advances
+        months = lag + np.minimum(coef[C_TIMELINE_PER_DECLINE] * decline, coef[C_MAX_EXTENSION])
+        claim = 1.0 + coef[C_COST] + months * (adv_rate + coef[C_CARRY_RATE]) / 12.0
         sev = claim - proceeds - bl.mi_coverage * claim
         if scaled:
             sev = sev * sev_mult[:, min(t + lag, T - 1)][:, None]

@@ -277,6 +277,41 @@ def _cmd_breakeven(args) -> int:
     return 0
 
 
+def _cmd_ratings(args) -> int:
+    import pandas as pd
+
+    from stress.deal import load_deal
+    from stress.ratings import load_criteria, rating_stress_table
+
+    deal = load_deal(args.deal)
+    criteria = load_criteria(args.criteria)
+    table = rating_stress_table(deal, _load_tape(args.tape), criteria)
+    if args.json:
+        print(json.dumps({"to": "maturity", "call": "never", "pool": table.attrs["pool"],
+                          "classes": table.reset_index(names="tranche").to_dict(orient="records")},
+                         indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+        return 0
+    print(f"{deal.deal.name}: rating-level stresses by the loan-level method of {Path(criteria.path).name}; "
+          "run to maturity, no credit for the clean-up call")
+    speeds = criteria.timing.prepayment
+    print("pool stress per level: cumulative default x severity = collateral loss (% of cut-off balance); "
+          "realized collateral loss at each prepayment speed")
+    for rating, p in table.attrs["pool"].items():
+        realized = "  ".join(f"{speed}: {p[f'realized_loss {speed}']:6.2%}" for speed in speeds)
+        print(f"  {rating:<4} {p['cumulative_default']:7.2%} x {p['severity']:7.2%} = {p['loss']:6.2%}   {realized}")
+    print(f"\nclass principal loss (% of original balance, worst of {', '.join(map(str, speeds))}) "
+          "and pass/fail per level")
+    shown = pd.DataFrame(index=table.index)
+    for rating in criteria.ratings:
+        shown[rating] = [f"{loss:6.2%} {'pass' if ok else 'FAIL'}"
+                         for loss, ok in zip(table[f"loss_{rating}"], table[f"pass_{rating}"])]
+    shown["implied"] = table["implied_rating"]
+    shown["S&P"] = table["rating_sp"]
+    shown["Moody's"] = table["rating_moodys"]
+    print(shown.to_string())
+    return 0
+
+
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
@@ -399,6 +434,13 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
     be.add_argument("--json", action="store_true", help="machine-readable output")
     be.set_defaults(func=_cmd_breakeven)
+
+    rt = sub.add_parser("ratings", help="rating-level stresses (loan-level FF x LS) per class, to maturity")
+    rt.add_argument("--deal", default=None)
+    rt.add_argument("--tape", default=None)
+    rt.add_argument("--criteria", default=None, help="rating-criteria TOML (default: scenarios/ratings/agency_levels)")
+    rt.add_argument("--json", action="store_true")
+    rt.set_defaults(func=_cmd_ratings)
 
     from stress.report.cli_hook import add_report_parser
 

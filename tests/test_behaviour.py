@@ -67,15 +67,55 @@ def test_default_monotone(fico, drop, age, ltv, more_ltv, ratio, more_shock, doc
         dm.mdr(static=_static(fico), ltv=0.8, payment_ratio=1.0, **kw)
 
 
-@settings(max_examples=200, deadline=None)
-@given(ltv0=st.floats(0.2, 1.3), hpi=st.floats(0.3, 2.0), fall=st.floats(0.01, 0.5), rate=st.floats(0.0, 0.12),
-       cov=st.floats(0.05, 0.4))
-def test_severity_monotone(ltv0, hpi, fall, rate, cov):
-    kw = dict(ltv0=ltv0, advance_rate=rate, params=P)
-    s = sm.severity(hpi_liquidation=hpi, coverage=0.0, **kw)
-    assert sm.severity(hpi_liquidation=hpi * (1 - fall), coverage=0.0, **kw) >= s  # lower home prices
-    assert sm.severity(hpi_liquidation=hpi, coverage=cov, **kw) <= s  # MI lowers severity
+@settings(max_examples=300, deadline=None)
+@given(ltv=st.floats(0.3, 2.5), more=st.floats(0.0, 1.0), ratio=st.floats(0.5, 2.5), more_shock=st.floats(0.0, 1.5),
+       age=st.integers(1, 120), fico=st.floats(500, 820))
+def test_negative_equity_and_payment_shock_never_lower_default(ltv, more, ratio, more_shock, age, fico):
+    """Issue 15: more negative equity never lowers the default hazard; a larger payment shock never does."""
+    kw = dict(static=_static(fico), age=age, params=P)
+    base = dm.mdr(ltv=ltv, payment_ratio=ratio, **kw)
+    assert dm.mdr(ltv=ltv + more, payment_ratio=ratio, **kw) >= base
+    assert dm.mdr(ltv=ltv, payment_ratio=ratio + more_shock, **kw) >= base
+    # the negative-equity slope adds to the LTV slope above 100%: the logit rises faster there
+    x = lambda v: float(dm.logit(static=0.0, age=60, ltv=v, payment_ratio=1.0, params=P))  # noqa: E731
+    assert x(1.3) - x(1.2) == pytest.approx(0.1 * (P.default.ltv_slope + P.default.negative_equity_slope))
+    assert x(0.9) - x(0.8) == pytest.approx(0.1 * P.default.ltv_slope)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ltv0=st.floats(0.2, 1.3), more_ltv=st.floats(0.0, 0.8), hpi=st.floats(0.3, 2.0), fall=st.floats(0.0, 0.5),
+       peak=st.floats(1.0, 2.5), rate=st.floats(0.0, 0.12), cov=st.floats(0.05, 0.4))
+def test_severity_monotone(ltv0, more_ltv, hpi, fall, peak, rate, cov):
+    kw = dict(advance_rate=rate, params=P)
+    peak = max(peak, hpi)  # the peak is a running maximum: at least the current index
+    s = sm.severity(ltv0=ltv0, hpi_liquidation=hpi, hpi_peak=peak, coverage=0.0, **kw)
+    # lower home prices at liquidation (a deeper drawdown from the same peak)
+    assert sm.severity(ltv0=ltv0, hpi_liquidation=hpi * (1 - fall), hpi_peak=peak, coverage=0.0, **kw) >= s
+    # more negative equity: a higher balance against the same house
+    assert sm.severity(ltv0=ltv0 + more_ltv, hpi_liquidation=hpi, hpi_peak=peak, coverage=0.0, **kw) >= s
+    # the same index after a higher peak: a crowded market, a longer timeline and a deeper discount
+    assert sm.severity(ltv0=ltv0, hpi_liquidation=hpi, hpi_peak=peak * (1 + fall), coverage=0.0, **kw) >= s
+    assert sm.severity(ltv0=ltv0, hpi_liquidation=hpi, hpi_peak=peak, coverage=cov, **kw) <= s  # MI lowers it
     assert 0.0 <= s <= 1.0
+
+
+def test_severity_in_the_published_range_under_a_35pct_decline():
+    """Alt-A liquidations in 2008-2011 lost 40-60% (issue 15); prices rising: a modest severity.
+
+    By hand from base.toml: an uninsured loan at LTV0 0.75 (balance / original value), note rate less
+    servicing 5.4%, liquidated with the index 35% below its peak: discount 0.27 + 0.15 x 0.35 = 0.3225,
+    proceeds 0.6775 x 0.65 / 0.75 = 0.58717, timeline 12 + min(36 x 0.35, 24) = 24.6 months, claim
+    1 + 0.08 + 24.6 x (0.054 + 0.02) / 12 = 1.2317, severity 0.6445. Ten points more equity (LTV0 0.65):
+    proceeds 0.67750, severity 0.5542. Prices up 10% and never down: proceeds 0.73 x 1.1 / 0.75 = 1.07067,
+    claim 1 + 0.08 + 12 x 0.074 / 12 = 1.154, severity 0.0833.
+    """
+    kw = dict(advance_rate=0.054, coverage=0.0, params=P)
+    assert sm.severity(ltv0=0.75, hpi_liquidation=0.65, hpi_peak=1.0, **kw) == pytest.approx(0.64453, abs=1e-4)
+    assert sm.severity(ltv0=0.65, hpi_liquidation=0.65, hpi_peak=1.0, **kw) == pytest.approx(0.55417, abs=1e-4)
+    assert sm.severity(ltv0=0.75, hpi_liquidation=1.1, hpi_peak=1.1, **kw) == pytest.approx(0.08333, abs=1e-4)
+    # MI on a 95% LTV loan: coverage 30% x (1 - 20% claim haircut) = 24% of the claim
+    cov = float(sm.mi_coverage(0.95, True, P))
+    assert cov == pytest.approx(0.24)
 
 
 # -- hand-computed hazards: three loans at three months ----------------------------------------------------
@@ -106,7 +146,7 @@ def test_hazards_by_hand(j, month):
     x += {"PUR": 0.0, "REFI/CO": 0.25, "REFI": 0.05}[loan["purpose"]]
     x += 0.0 if math.isnan(loan["dti"]) else 1.5 * (loan["dti"] - 0.35)
     x += 1.0 * math.log(min(age, 30) / 30)
-    x += 4.0 * (ltv - 0.80) + 1.5 * (1.10 - 1.0)
+    x += 1.6 * (ltv - 0.80) + 2.0 * max(ltv - 1.0, 0.0) + 1.6 * (1.10 - 1.0)
     expected_mdr = _logistic(x)
     static = _static(loan["fico"], loan["dti"], loan["doc"], loan["occ"], loan["purpose"])
     got = dm.mdr(static=static, age=age, ltv=ltv, payment_ratio=1.10, params=P)
@@ -123,14 +163,15 @@ def test_hazards_by_hand(j, month):
     got = pm.smm(age=age, penalty_months=pen, incentive=incentive, cum_incentive=0.02, ltv=ltv,
                  months_from_reset=-10_000, first_shock=0.0, params=P)
     assert got == pytest.approx(expected_smm, rel=4e-5)
-    # Severity by hand at liquidation 12 months on: proceeds 0.65 HPI / LTV0, costs 10%, 12 months of advances
-    # at 5.5%, MI 30% (LTV 95%) on loan 2.
+    # Severity by hand at liquidation 12 months on, the index 10% below its peak of 1.05: discount
+    # 0.27 + 0.15 x 0.10, costs 8%, 12 + 36 x 0.10 months of interest at 5.5% and carry at 2%, MI 30% (LTV 95%)
+    # less the 20% claim haircut on loan 2.
     ltv0, hpi_liq, adv = loan["ltv"] * 0.98, 1.05 * 0.9, 0.055
-    proceeds = 0.65 * hpi_liq / ltv0
-    claim = 1 + 0.10 + 12 * adv / 12
-    cov = 0.30 if loan["mi"] else 0.0
+    proceeds = (1 - 0.27 - 0.15 * 0.10) * hpi_liq / ltv0
+    claim = 1 + 0.08 + (12 + 36 * 0.10) * (adv + 0.02) / 12
+    cov = 0.30 * 0.8 if loan["mi"] else 0.0
     expected_sev = max(0.0, min(1.0, claim - proceeds - cov * claim))
-    got = sm.severity(ltv0=ltv0, hpi_liquidation=hpi_liq, advance_rate=adv,
+    got = sm.severity(ltv0=ltv0, hpi_liquidation=hpi_liq, advance_rate=adv, hpi_peak=1.05,
                       coverage=sm.mi_coverage(loan["ltv"], loan["mi"], P), params=P)
     assert got == pytest.approx(expected_sev, rel=1e-12, abs=1e-15)
 
@@ -197,3 +238,27 @@ def test_calibration_hits_targets():
     c = calibrate(tape, rates, base_hpi(1, 240, drift=0.05), P, target_cpr=0.35, target_loss=0.01, n_periods=240)
     assert c.lifetime_cpr == pytest.approx(0.35, abs=0.0025)
     assert c.cumulative_loss == pytest.approx(0.01, abs=0.0002)
+
+
+@pytest.mark.parametrize("fall", [0.30, 0.35])
+def test_pool_severity_in_the_alt_a_bust_range(fall):
+    """Issue 15: Alt-A liquidations in 2008-2011 lost 40-60% (Clayton: 41.4% already by May 2008, see
+    stress/data/alt_a_2004_vintage_published.csv). The reference pool (every 5th loan) on the forward curve,
+    home prices flat for two years, then down ``fall`` over four and flat after: the liquidations of years
+    6-10 lose 40-60%; with prices rising 5% a year they lose under 5%."""
+    from stress.collateral.reference_pool import reference_tape
+    from stress.pool_paths import project_pool_paths
+    from stress.rates.curves import forward_curve
+
+    tape = reference_tape().iloc[::5]
+    n = 132
+    rates = forward_curve(n_months=420).rates[None, :, :n]
+    bust = np.ones(n)
+    bust[24:72] = np.linspace(1.0, 1.0 - fall, 48)
+    bust[72:] = 1.0 - fall
+    rising = 1.05 ** (np.arange(n) / 12)
+    after = slice(60, 120)
+    for path, low, high in ((bust, 0.40, 0.60), (rising, 0.0, 0.05)):
+        cf = project_pool_paths(tape, rates, np.broadcast_to(path, (1, 2, n)).copy(), P, n_periods=n)
+        severity = cf.realized_loss[0, after].sum() / cf.liquidated_balance[0, after].sum()
+        assert low <= severity <= high

@@ -4,6 +4,7 @@ A logistic hazard (the table logistic of :mod:`stress.behaviour.logistic`)::
 
     MDR = min(max_mdr, logistic(static + age_term(age)
                                 + ltv_slope x (LTV - ltv_reference)
+                                + negative_equity_slope x max(LTV - 1, 0)
                                 + payment_shock_slope x (payment ratio - 1)))
 
 - ``static`` (per loan, :func:`static_logit`): ``intercept``
@@ -13,7 +14,11 @@ A logistic hazard (the table logistic of :mod:`stress.behaviour.logistic`)::
 - ``age_term(age) = age_slope x ln(min(age, age_peak_months) / age_peak_months)``
   (``age >= 1`` is the loan's age at the payment): 0 from the peak on.
 - ``LTV`` is the current LTV on the path: the surviving borrower's scheduled
-  balance / (original property value x HPI of the loan's region).
+  balance / (original property value x HPI of the loan's region). Above 100%
+  (negative equity) the slope steepens by ``negative_equity_slope``: an
+  underwater borrower who misses payments cures less often and some default
+  strategically (sources in ``scenarios/behaviour/base.toml``). Both slopes are
+  >= 0, so more negative equity never lowers the hazard.
 - ``payment ratio``: the product of ``new payment / old payment`` over the
   resets since cut-off on the path (1 before any).
 
@@ -53,7 +58,9 @@ def age_term(age, params: BehaviourParams):
 
 def logit(*, static, age, ltv, payment_ratio, params: BehaviourParams):
     dp = params.default
-    return (static + age_term(age, params) + dp.ltv_slope * (np.asarray(ltv) - dp.ltv_reference)
+    ltv = np.asarray(ltv, dtype=np.float64)
+    return (static + age_term(age, params) + dp.ltv_slope * (ltv - dp.ltv_reference)
+            + dp.negative_equity_slope * np.maximum(ltv - 1.0, 0.0)
             + dp.payment_shock_slope * (np.asarray(payment_ratio) - 1.0))
 
 

@@ -74,11 +74,12 @@ class DefaultParams(_Section):
     fico_per_100: float = Field(-0.9, ge=-10.0, le=0.0)
     fico_missing: float = Field(650.0, ge=300.0, le=850.0)
     fico_reference: float = Field(700.0, ge=300.0, le=850.0)
-    ltv_slope: float = Field(4.0, ge=0.0, le=50.0)
+    ltv_slope: float = Field(1.6, ge=0.0, le=50.0)
     ltv_reference: float = Field(0.80, gt=0.0, le=1.5)
+    negative_equity_slope: float = Field(2.0, ge=0.0, le=50.0)
     dti_slope: float = Field(1.5, ge=0.0, le=20.0)
     dti_reference: float = Field(0.35, ge=0.0, le=1.0)
-    payment_shock_slope: float = Field(1.5, ge=0.0, le=20.0)
+    payment_shock_slope: float = Field(1.6, ge=0.0, le=20.0)
     max_mdr: float = Field(0.10, gt=0.0, le=1.0)
     doc_type: dict[str, float] = Field(default_factory=lambda: {
         "FULL": 0.0, "REDUCED": 0.25, "NAV": 0.30, "SISA": 0.45, "NO RATIO": 0.45, "NISA": 0.65, "NINA": 0.70})
@@ -102,14 +103,19 @@ class DefaultParams(_Section):
 
 
 class SeverityParams(_Section):
-    distressed_haircut: float = Field(0.35, ge=0.0, le=1.0)
-    foreclosure_cost: float = Field(0.10, ge=0.0, le=1.0)
+    distressed_haircut: float = Field(0.27, ge=0.0, le=1.0)
+    haircut_per_decline: float = Field(0.15, ge=0.0, le=2.0)
+    foreclosure_cost: float = Field(0.08, ge=0.0, le=1.0)
+    carry_rate: float = Field(0.02, ge=0.0, le=0.2)
+    timeline_per_decline: float = Field(36.0, ge=0.0, le=600.0)
+    max_extension_months: float = Field(24.0, ge=0.0, le=240.0)
     fair_value_sale_cost: float = Field(0.03, ge=0.0, le=1.0)
     max_severity: float = Field(1.0, ge=0.0, le=1.0)
     mi_coverage_above_95: float = Field(0.35, ge=0.0, le=1.0)
     mi_coverage_above_90: float = Field(0.30, ge=0.0, le=1.0)
     mi_coverage_above_85: float = Field(0.25, ge=0.0, le=1.0)
     mi_coverage_other: float = Field(0.12, ge=0.0, le=1.0)
+    mi_claim_haircut: float = Field(0.20, ge=0.0, le=1.0)
 
 
 class ServicingParams(_Section):
@@ -136,7 +142,7 @@ class HpiParams(_Section):
 class TargetParams(_Section):
     year_one_cpr: tuple[float, float] = (0.25, 0.35)
     cumulative_default_5y: tuple[float, float] = (0.015, 0.06)
-    cumulative_loss_5y: tuple[float, float] = (0.002, 0.015)
+    cumulative_loss_5y: tuple[float, float] = (0.0005, 0.015)
 
 
 class BehaviourParams(_Section):

@@ -10,7 +10,9 @@
   months old, so the cut-off balance is within ~1.5% of the original one and
   the current LTV at cut-off equals the tape LTV (our simplification).
 - ``default_static``: :func:`stress.behaviour.default.static_logit`.
-- ``mi_coverage``: :func:`stress.behaviour.severity.mi_coverage`.
+- ``mi_coverage``: :func:`stress.behaviour.severity.mi_coverage` (expected paid
+  coverage: the tape's ``mi_insured`` flag, coverage by original LTV, less the
+  claim haircut).
 - ``penalty_months``: the tape's ``prepay_penalty_months`` (loan age).
 - ``spike_reset``: for hybrid products (every product but ``30Y LIB6M``,
   whose first adjustment is behind it), the period index of the first month
@@ -153,6 +155,11 @@ def coefficients(params: BehaviourParams) -> np.ndarray:
         "liquidation_cost": sp.fair_value_sale_cost if sv.fair_value_sale else sp.foreclosure_cost,
         "max_severity": sp.max_severity, "loss_free": 1.0 if sv.servicer_buyout_90plus else 0.0,
         "logistic_x0": LOGISTIC_X0, "logistic_step": LOGISTIC_STEP,
+        "negative_equity_slope": dp.negative_equity_slope, "haircut_per_decline": sp.haircut_per_decline,
+        "carry_rate": sp.carry_rate,
+        # a fair-value sale avoids foreclosure, so no crowded foreclosure timeline
+        "timeline_per_decline": 0.0 if sv.fair_value_sale else sp.timeline_per_decline,
+        "max_extension_months": sp.max_extension_months,
     }
     assert set(values) == set(COEF_NAMES)
     return np.array([float(values[name]) for name in COEF_NAMES])

@@ -80,9 +80,12 @@ input; clamped to the last column) and the rate at default, and stored with the
 cohort in the ring buffer with its loss; advances are made on a cohort only if
 it looks recoverable (see :mod:`stress.behaviour.severity`), tracked as a
 second delinquent balance (the severity counts the lag's accrued interest
-either way). Mode 1 and 2 round reset rates to 1/8% (``rounding`` as passed). Servicing options: ``coef[C_LOSS_FREE] = 1`` (the
-90+ day buy-out at par) makes every model severity 0; the lag and the cost
-are set on the Python side.
+either way). The drawdown that deepens the REO discount and lengthens the
+timeline is measured from ``S_HPI_PEAK``, the running maximum of the loan's
+regional HPI on each path (1 at cut-off), updated in pass A1. Mode 1 and 2
+round reset rates to 1/8% (``rounding`` as passed). Servicing options:
+``coef[C_LOSS_FREE] = 1`` (the 90+ day buy-out at par) makes every model
+severity 0; the lag and the cost are set on the Python side.
 
 Transcendentals in the inner loop: none. The two logistics (refinance S-curve
 and default hazard) read a 2049-point table with linear interpolation
@@ -136,9 +139,9 @@ TILE = 32
     S_SURVIVAL, S_CUM_INCENTIVE, S_PAYMENT_RATIO, S_FIRST_SHOCK, S_AFTER_PAYOFF, S_MDR, S_SMM, S_SEV, S_ADV_OK,
     # per month inputs and intermediates of the models
     S_HPI_NOW, S_HPI_LIQ, S_MORTGAGE_RATE, S_SEV_MULT, S_X_DEFAULT, S_X_REFI, S_LTV0, S_BURN, S_SPIKE, S_SMM_BASE,
-    S_LIQUIDATED, S_LIQUIDATED_ADV, S_LOSS,
-) = range(30)
-N_STATE = 30
+    S_LIQUIDATED, S_LIQUIDATED_ADV, S_LOSS, S_HPI_PEAK,
+) = range(31)
+N_STATE = 31
 # Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]``: slot (s + lag) % (lag + 1) holds the cohort
 # defaulted in period index s.
 R_BALANCE, R_ADVANCED, R_LOSS = range(3)
@@ -153,6 +156,7 @@ COEF_NAMES: tuple[str, ...] = (
     "age_peak_months", "age_slope", "ltv_slope", "default_ltv_reference", "payment_shock_slope", "max_mdr",
     "distressed_haircut", "liquidation_cost", "max_severity", "loss_free",
     "logistic_x0", "logistic_step",
+    "negative_equity_slope", "haircut_per_decline", "carry_rate", "timeline_per_decline", "max_extension_months",
 )
 (
     C_BASE_SMM, C_SEASONING_MONTHS, C_SEASONING_FLOOR, C_REFI_MAX, C_REFI_SLOPE, C_REFI_MID, C_BURNOUT,
@@ -162,6 +166,7 @@ COEF_NAMES: tuple[str, ...] = (
     C_AGE_PEAK, C_AGE_SLOPE, C_LTV_SLOPE, C_DEFAULT_LTV_REF, C_SHOCK_SLOPE, C_MAX_MDR,
     C_HAIRCUT, C_COST, C_MAX_SEVERITY, C_LOSS_FREE,
     C_LOGISTIC_X0, C_LOGISTIC_STEP,
+    C_NEG_EQUITY_SLOPE, C_HAIRCUT_PER_DECLINE, C_CARRY_RATE, C_TIMELINE_PER_DECLINE, C_MAX_EXTENSION,
 ) = range(len(COEF_NAMES))
 N_COEF = len(COEF_NAMES)
 
@@ -333,6 +338,11 @@ def _project_tile(
     cost = coef[C_COST]
     max_severity = coef[C_MAX_SEVERITY]
     age_peak = coef[C_AGE_PEAK]
+    neg_equity_slope = coef[C_NEG_EQUITY_SLOPE]
+    haircut_per_decline = coef[C_HAIRCUT_PER_DECLINE]
+    carry_rate = coef[C_CARRY_RATE]
+    timeline_per_decline = coef[C_TIMELINE_PER_DECLINE]
+    max_extension = coef[C_MAX_EXTENSION]
     # Row offsets into st.
     o_perf = S_PERFORMING * TILE
     o_rate = S_RATE * TILE
@@ -364,6 +374,7 @@ def _project_tile(
     o_liq = S_LIQUIDATED * TILE
     o_liq_adv = S_LIQUIDATED_ADV * TILE
     o_loss = S_LOSS * TILE
+    o_peak = S_HPI_PEAK * TILE
     # lag 0: a cohort liquidates in its month and never enters the ring (see pass B).
     filed = 1.0 if lag > 0 else 0.0
     for q in range(TILE):
@@ -404,6 +415,7 @@ def _project_tile(
             st[o_after + q] = 0.0
             st[o_sev + q] = 0.0
             st[o_adv_ok + q] = 1.0
+            st[o_peak + q] = 1.0  # HPI at cut-off: the drawdown is measured from the path's peak since then
         ring[:] = 0.0
 
         # A loan's pipeline is empty ``lag`` months after its last scheduled payment: later months add
@@ -481,8 +493,9 @@ def _project_tile(
                     # One division for the current LTV; the LTV at HPI 1 follows by a product.
                     ltv = perf * inv_v / (surv * hpi_now) if perf > 0.0 and surv > 0.0 else 0.0
                     st[o_ltv0 + q] = ltv * hpi_now
+                    st[o_peak + q] = max(st[o_peak + q], hpi_now)
                     st[o_xd + q] = logit_static + ltv_slope * (ltv - ltv_ref) \
-                        + shock_slope * (st[o_ratio + q] - 1.0)
+                        + neg_equity_slope * max(ltv - 1.0, 0.0) + shock_slope * (st[o_ratio + q] - 1.0)
                     incentive = st[o_rate + q] - st[o_mrate + q]
                     st[o_xr + q] = refi_slope * (incentive - refi_mid)
                     cum = st[o_cum + q]
@@ -507,9 +520,16 @@ def _project_tile(
                     st[o_smm + q] = smm if smm <= max_smm else max_smm
                     # severity of a default this month, at its liquidation month
                     ltv0 = st[o_ltv0 + q]
-                    adv_amount = lag * max(st[o_rate + q] - svc, 0.0) / 12.0  # advances over the lag
-                    proceeds = (1.0 - haircut) * st[o_hpi_liq + q] / (ltv0 if ltv0 > 0.0 else 1.0)
-                    claim = 1.0 + cost + adv_amount  # accrued interest counts, advanced or not
+                    adv_rate = max(st[o_rate + q] - svc, 0.0)
+                    adv_amount = lag * adv_rate / 12.0  # advances over the lag
+                    hpi_liq = st[o_hpi_liq + q]
+                    # the path's drawdown from its peak: a deeper REO discount and a longer timeline
+                    decline = max(0.0, 1.0 - hpi_liq / st[o_peak + q])
+                    proceeds = (1.0 - (haircut + haircut_per_decline * decline)) * hpi_liq \
+                        / (ltv0 if ltv0 > 0.0 else 1.0)
+                    months = lag + min(timeline_per_decline * decline, max_extension)
+                    # accrued interest counts, advanced or not, with taxes, insurance and upkeep
+                    claim = 1.0 + cost + months * (adv_rate + carry_rate) / 12.0
                     sev = (claim - proceeds - mi * claim) * st[o_sev_mult + q]
                     sev = max(0.0, min(max_severity, sev))
                     no_loss = loss_free or ltv0 <= 0.0

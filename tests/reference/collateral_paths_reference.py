@@ -52,6 +52,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
     region, inv_value = int(bl.region_id[l]), float(bl.inv_value[l])
     spike_at = int(bl.spike_reset[l])
     cohorts: list[Cohort] = []
+    hpi_peak = 1.0  # highest regional HPI on the path since cut-off (value 1)
     for month in range(1, months + 1):
         i = month - 1
         months_left = term - i
@@ -77,6 +78,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
         else:
             ltv0 = balance * inv_value / survival if balance > 0 and survival > 0 else 0.0
             ltv = ltv0 / hpi[region, i]
+            hpi_peak = max(hpi_peak, float(hpi[region, i]))
             age = int(loans.age[l]) + month
             mdr = float(dm.mdr(static=bl.default_static[l], age=age, ltv=ltv, payment_ratio=payment_ratio,
                                params=params))
@@ -91,9 +93,10 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
             sev_mult = sev_v[min(i + lag, months - 1)] if mode == 2 else 1.0
             if ltv0 > 0:
                 sev = float(sm.severity(ltv0=ltv0, hpi_liquidation=hpi_liq, advance_rate=adv_rate,
-                                        coverage=bl.mi_coverage[l], params=params, multiplier=sev_mult))
+                                        coverage=bl.mi_coverage[l], params=params, hpi_peak=hpi_peak,
+                                        multiplier=sev_mult))
                 adv_ok = bool(sm.advance_recoverable(ltv0=ltv0, hpi_liquidation=hpi_liq, advance_rate=adv_rate,
-                                                     params=params))
+                                                     params=params, hpi_peak=hpi_peak))
                 if params.servicing.servicer_buyout_90plus:
                     adv_ok = advancing
             else:
