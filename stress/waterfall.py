@@ -76,6 +76,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stress.derivatives import DerivativeContract
+
 _PERIOD_INPUTS = (
     "libor_1m", "accrual_days", "net_interest", "principal_remittance", "realized_loss",
     "pool_balance_prior", "pool_balance_end", "net_mortgage_rate", "derivative_net", "oc_target",
@@ -127,12 +129,28 @@ class WaterfallInputs:
     oc_target : (t,) or (p, t) float
         Required overcollateralization [USD].
     coupon_cap : float
-        Fixed cap on the Bond Interest Rate [annual rate] (0.115).
+        Fixed cap on the Bond Interest Rate [annual rate] (deal file ``coupon.fixed_cap``).
+    contracts : tuple of stress.derivatives.DerivativeContract, optional
+        Derivative Contracts with their *scheduled* notional per period; the
+        kernel caps the aggregate at the bonds before each Payment Date, pro
+        rata, and adds their net settlement to ``derivative_net``.
+    afr_day_count_numerator : float
+        The 30 of the Available Funds Rate's "30 / days in the accrual period".
+    basis_risk_carry_interest, shortfall_carry_interest : bool
+        Whether the Basis Risk Shortfall Carryforward / Unpaid Interest Shortfall
+        Amount bears interest at the class's Bond Interest Rate.
     stepup_period : int or (p,) int, optional
         First period index at which the stepped-up margins apply; default never.
     call_period : int or (p,) int, optional
-        Period index of the clean-up call in a to-call run; -1 (default) runs to
-        maturity.
+        First period index on which the clean-up call may be exercised; -1
+        (default): never.
+    call_rule : {"always", "never", "economic"}
+        ``always``: exercised on ``call_period``; ``never``: not exercised (to
+        maturity); ``economic``: on the first period from ``call_period`` on
+        whose ``pool_value`` covers the Redemption Price.
+    pool_value : (t,) or (p, t) float, optional
+        Value of the loans after the period's collections [USD]; needed for
+        ``call_rule="economic"``.
     initial_balance : (j,) float, optional
         Class balances before the first period [USD]; default ``original_balance``.
     reimbursement_rank : (j,) int, optional
@@ -156,9 +174,15 @@ class WaterfallInputs:
     net_mortgage_rate: np.ndarray
     derivative_net: np.ndarray
     oc_target: np.ndarray
-    coupon_cap: float = 0.115
+    coupon_cap: float
+    contracts: tuple = ()
+    afr_day_count_numerator: float = 30.0
+    basis_risk_carry_interest: bool = True
+    shortfall_carry_interest: bool = True
     stepup_period: int | np.ndarray | None = None
     call_period: int | np.ndarray = -1
+    call_rule: str = "always"
+    pool_value: np.ndarray | None = None
     initial_balance: np.ndarray | None = None
     reimbursement_rank: np.ndarray | None = None
     tranche_names: tuple[str, ...] = ()
@@ -225,6 +249,31 @@ class WaterfallInputs:
         if not (np.isfinite(self.coupon_cap) and 0.0 < self.coupon_cap <= 1.0):
             raise ValueError(f"waterfall inputs: coupon_cap = {self.coupon_cap}: must be in (0, 1]")
         set_("coupon_cap", float(self.coupon_cap))
+        if not (np.isfinite(self.afr_day_count_numerator) and 1.0 <= self.afr_day_count_numerator <= 31.0):
+            raise ValueError(f"waterfall inputs: afr_day_count_numerator = {self.afr_day_count_numerator}: "
+                             "must be in [1, 31]")
+        set_("afr_day_count_numerator", float(self.afr_day_count_numerator))
+        set_("contracts", tuple(self.contracts))
+        for c, contract in enumerate(self.contracts):
+            if not isinstance(contract, DerivativeContract):
+                raise ValueError(f"waterfall inputs: contracts[{c}] is a {type(contract).__name__}: "
+                                 "must be a stress.derivatives.DerivativeContract")
+            if contract.notional.shape != (n_t,):
+                raise ValueError(f"waterfall inputs: contracts[{c}] ({contract.name or contract.kind}) has "
+                                 f"{contract.notional.shape[0]} notionals: must have {n_t}, one per period")
+        from stress.kernels.waterfall import CALL_RULES
+
+        if self.call_rule not in CALL_RULES:
+            raise ValueError(f"waterfall inputs: call_rule = {self.call_rule!r}: must be one of {sorted(CALL_RULES)}")
+        if self.pool_value is not None:
+            value = _float_array("pool_value", self.pool_value, ndim=(1, 2))
+            if value.shape[-1] != n_t or (value.ndim == 2 and n_p is not None and value.shape[0] != n_p):
+                raise ValueError(f"waterfall inputs: pool_value has shape {value.shape}: must be ({n_t},) or "
+                                 f"(paths, {n_t}) like the other period inputs")
+            _check_range("pool_value", value, lo=0.0)
+            set_("pool_value", value)
+        elif self.call_rule == "economic":
+            raise ValueError("waterfall inputs: call_rule = 'economic' needs pool_value (the loans' value per period)")
 
         stepup = n_t if self.stepup_period is None else self.stepup_period
         set_("stepup_period", _period_index("stepup_period", stepup, n_p, lo=0, hi=None))
@@ -281,7 +330,13 @@ class WaterfallResult:
     certificate_residual: np.ndarray  #: to the Certificates (incl. unused derivative income)
     call_proceeds: np.ndarray  #: pool purchase price on the call date
     principal_distribution: np.ndarray  #: Principal Distribution Amount paid (step 4)
+    afr_with_derivatives: np.ndarray  #: AFR plus derivative receipts x 12 / bonds x 30 / days (a dealer's "effective AFR")
+    redemption_price: np.ndarray  #: Redemption Price on a date the call was considered (0 otherwise)
+    call_exercised: np.ndarray  #: 1.0 on the Payment Date the clean-up call was exercised
+    derivative_notional: np.ndarray  #: (t, c) or (p, t, c): each contract's notional after the cap at the bonds
+    derivative_payment: np.ndarray  #: (t, c) or (p, t, c): each contract's net settlement, + = to the trust
     tranche_names: tuple[str, ...] = field(default=())
+    contract_names: tuple[str, ...] = field(default=())
 
     def principal_lost(self, last) -> np.ndarray:
         """Principal written down and not reimbursed, plus principal never repaid, after period ``last`` [USD].
@@ -329,6 +384,7 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     >>> result.principal_paid[0].tolist(), float(result.certificate_residual[0])
     ([9.0, 1.0], 0.79)
     """
+    from stress.kernels import derivatives as kd
     from stress.kernels import waterfall as kw
 
     n_p = inputs.n_paths
@@ -338,6 +394,15 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     period = {name: np.ascontiguousarray(np.broadcast_to(getattr(inputs, name), (n_paths, n_t)),
                                          dtype=np.float64)
               for name in _PERIOD_INPUTS}
+    value = np.zeros(n_t) if inputs.pool_value is None else inputs.pool_value
+    pool_value = np.ascontiguousarray(np.broadcast_to(value, (n_paths, n_t)), dtype=np.float64)
+    contracts = inputs.contracts
+    n_c = len(contracts)
+    kind = np.array([kd.KIND_CODES[c.kind] for c in contracts], dtype=np.int64)
+    notional = np.ascontiguousarray(np.array([c.notional for c in contracts], dtype=np.float64).reshape(n_c, n_t))
+    strike = np.array([c.strike for c in contracts], dtype=np.float64)
+    upper = np.array([np.inf if c.upper_strike is None else c.upper_strike for c in contracts], dtype=np.float64)
+    fixed_30_360 = np.array([c.fixed_daycount == "30/360" for c in contracts], dtype=np.bool_)
     stepup = np.ascontiguousarray(np.broadcast_to(inputs.stepup_period, (n_paths,)), dtype=np.int64)
     call = np.ascontiguousarray(np.broadcast_to(inputs.call_period, (n_paths,)), dtype=np.int64)
     writedown_order = _order_from_rank(inputs.writedown_rank)
@@ -345,20 +410,25 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     # Field-first layout: each output below is a contiguous block, returned without a copy.
     out_tranche = np.empty((len(kw.TRANCHE_FIELDS), n_paths, n_t, n_j))
     out_period = np.empty((len(kw.PERIOD_FIELDS), n_paths, n_t))
+    out_contract = np.empty((len(kw.CONTRACT_FIELDS), n_paths, n_t, n_c))
     kw._waterfall_paths(
         inputs.initial_balance, inputs.margin, inputs.stepup_multiple,
         writedown_order, reimbursement_order,
         period["libor_1m"], period["accrual_days"], period["net_interest"],
         period["principal_remittance"], period["pool_balance_prior"], period["pool_balance_end"],
-        period["net_mortgage_rate"], period["derivative_net"], period["oc_target"],
-        inputs.coupon_cap, stepup, call, out_tranche, out_period,
+        period["net_mortgage_rate"], period["derivative_net"], period["oc_target"], pool_value,
+        kind, notional, strike, upper, fixed_30_360,
+        inputs.coupon_cap, inputs.afr_day_count_numerator, bool(inputs.basis_risk_carry_interest),
+        bool(inputs.shortfall_carry_interest), stepup, call, kw.CALL_RULES[inputs.call_rule],
+        out_tranche, out_period, out_contract,
     )
     if n_p is None:
-        out_tranche, out_period = out_tranche[:, 0], out_period[:, 0]
+        out_tranche, out_period, out_contract = out_tranche[:, 0], out_period[:, 0], out_contract[:, 0]
     arrays = dict(zip(kw.TRANCHE_FIELDS, out_tranche))
     arrays.update(zip(kw.PERIOD_FIELDS, out_period))
-    return WaterfallResult(**arrays,
-                           tranche_names=inputs.tranche_names)
+    arrays.update(zip(kw.CONTRACT_FIELDS, out_contract))
+    return WaterfallResult(**arrays, tranche_names=inputs.tranche_names,
+                           contract_names=tuple(c.name or f"contract_{k}" for k, c in enumerate(contracts)))
 
 
 # -- helpers ------------------------------------------------------------------------

@@ -76,14 +76,36 @@ def test_to_call_retires_bonds_on_the_call_date(deal_module, pool_tape, curve):
     run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="call")
     c = run.call_period
     assert 0 < c < 120
-    # the call is the first date the pool is at or below 25% of the cut-off balance
-    assert run.pool.pool_balance_end[c] <= 0.25 * deal_module.collateral.cutoff_balance
-    assert run.pool.pool_balance_end[c - 1] > 0.25 * deal_module.collateral.cutoff_balance
-    assert run.bonds.balance[c].sum() == pytest.approx(0.0, abs=0.01)
-    assert run.bonds.call_proceeds[c] == pytest.approx(run.pool.pool_balance_end[c])
+    b = run.bonds
+    assert b.balance[c].sum() == pytest.approx(0.0, abs=0.01)
+    # the Redemption Price leaves nothing owed; unneeded swap receipts go to the Certificates
+    for owed in (b.allocated_realized_loss, b.interest_shortfall, b.basis_risk_carryforward):
+        assert owed[c].sum() == 0.0
+    assert b.certificate_residual[c] == pytest.approx(
+        b.derivative_income[c] - b.basis_risk_paid_from_derivatives[c].sum(), abs=0.005)
+    # price = bonds before the date + its current interest - the date's interest and principal funds
+    owed = b.balance[c - 1].sum() + b.interest_paid[c].sum() + b.basis_risk_paid_from_excess[c].sum()
+    funds = run.pool.net_interest[c] - b.derivative_fee[c] + (run.pool.scheduled_principal[c]
+                                                             + run.pool.prepayment[c] + run.pool.recovery[c])
+    assert b.call_proceeds[c] == pytest.approx(owed - funds, abs=0.02)
     summary = run.class_summary()
     call_month = str(run.schedule.unadjusted_dates[c])[:7]
     assert (summary["last_principal"] == call_month).all()
+
+
+def test_call_test_is_not_one_due_period_early(deal_module, pool_tape, curve):
+    """Regression: the 25% test read the balance after the Payment Date's collections,
+    calling (and starting the step-up) one Due Period before the pool balance as of the end
+    of the prior Due Period, the balance the term sheet and the AFR use, reached 25%."""
+    run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="call")
+    c = run.call_period
+    threshold = 0.25 * deal_module.collateral.cutoff_balance
+    assert run.pool.pool_balance_begin[c] <= threshold < run.pool.pool_balance_begin[c - 1]
+    # the old test would have called on c - 1: that date's own collections already took the pool under 25%
+    assert run.pool.pool_balance_end[c - 1] <= threshold
+    to_maturity = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="maturity")
+    a1 = to_maturity.bonds.coupon[:, 0]
+    assert a1[c] == pytest.approx(min(run.libor_1m[c] + 0.0034, to_maturity.bonds.afr[c]))  # not yet stepped up
 
 
 def test_heavy_losses_write_down_from_the_bottom(deal_module, pool_tape, curve):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stress.derivatives import DerivativeContract
 from stress.kernels import waterfall as kw
 from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
 
@@ -18,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/reference holds the read
 from reference.waterfall_reference import reference_waterfall  # noqa: E402
 
 CENT = 0.005  # "to the cent": amounts agree within half a cent
-RATE_FIELDS = ("coupon", "afr")
+RATE_FIELDS = ("coupon", "afr", "afr_with_derivatives")
+NAME_FIELDS = ("tranche_names", "contract_names")
 
 
 def cents(x):
@@ -44,7 +46,7 @@ def impac_2002_8_december_2002() -> WaterfallInputs:
         derivative_net=[0.0],  # the swap payment is already out of the interest remittance
         principal_remittance=[principal], realized_loss=[0.0],
         pool_balance_prior=[pool_prior], pool_balance_end=[pool_prior - principal],
-        net_mortgage_rate=[net_mortgage_rate], oc_target=[2_250_000.01],
+        net_mortgage_rate=[net_mortgage_rate], oc_target=[2_250_000.01], coupon_cap=0.115,
     )
 
 
@@ -82,7 +84,7 @@ def loss_case() -> WaterfallInputs:
         pool_balance_prior=[1_000_000.0, 990_000.0, 900_000.0],
         pool_balance_end=[990_000.0, 900_000.0, 890_000.0],
         net_mortgage_rate=[0.06, 0.06, 0.06], derivative_net=[0.0, 0.0, 0.0],
-        oc_target=[50_000.0, 50_000.0, 0.0],
+        oc_target=[50_000.0, 50_000.0, 0.0], coupon_cap=0.115,
     )
 
 
@@ -162,7 +164,21 @@ def random_inputs(seed: int, *, n_paths: int | None = None, fee_spill: bool = Tr
     call = int(rng.integers(0, n_t)) if rng.random() < 0.4 else -1
     if n_paths is not None and rng.random() < 0.5:
         call = rng.integers(-1, n_t, n_paths)
+    # Contracts whose schedules sometimes run above the bonds, so the cap binds.
+    contracts = tuple(
+        DerivativeContract(kind=kind, notional=cents(bonds * rng.uniform(0.0, 1.5) * rng.uniform(0, 1, n_t)
+                                                     * (rng.random(n_t) < 0.8)),
+                           strike=float(rng.uniform(0.0, 0.08)),
+                           upper_strike=0.12 if kind == "corridor" else None,
+                           fixed_daycount=str(rng.choice(["actual/360", "30/360"])), name=f"c{k}")
+        for k, kind in enumerate(rng.choice(["cap", "corridor", "swap"] if fee_spill else ["cap", "corridor"],
+                                            int(rng.integers(0, 4)))))
+    call_rule = str(rng.choice(["always", "never", "economic"]))
+    pool_value = cents(pool_end * rng.uniform(0.5, 1.2, shape))
     return WaterfallInputs(
+        contracts=contracts, call_rule=call_rule, pool_value=pool_value,
+        afr_day_count_numerator=float(rng.choice([30.0, 31.0])),
+        basis_risk_carry_interest=bool(rng.random() < 0.7), shortfall_carry_interest=bool(rng.random() < 0.7),
         original_balance=balance, margin=rng.uniform(0, 0.03, n_j),
         stepup_multiple=rng.choice([1.0, 1.5, 2.0], n_j), writedown_rank=rank,
         libor_1m=libor, accrual_days=rng.integers(28, 32, n_t).astype(float),
@@ -175,12 +191,12 @@ def random_inputs(seed: int, *, n_paths: int | None = None, fee_spill: bool = Tr
 
 def path_of(result: WaterfallResult, p: int) -> WaterfallResult:
     return replace(result, **{f.name: getattr(result, f.name)[p]
-                              for f in fields(result) if f.name != "tranche_names"})
+                              for f in fields(result) if f.name not in NAME_FIELDS})
 
 
 def assert_results_agree(got: WaterfallResult, want: WaterfallResult):
     for f in fields(WaterfallResult):
-        if f.name == "tranche_names":
+        if f.name in NAME_FIELDS:
             continue
         a, b = getattr(got, f.name), getattr(want, f.name)
         if f.name in RATE_FIELDS:
@@ -210,10 +226,11 @@ def cash_in(inputs: WaterfallInputs, r: WaterfallResult) -> np.ndarray:
             + cents(inputs.principal_remittance) + r.call_proceeds)
 
 
-def live_periods(inputs: WaterfallInputs) -> np.ndarray:
-    """Periods up to and including the call (all periods when run to maturity)."""
+def live_periods(inputs: WaterfallInputs, r: WaterfallResult) -> np.ndarray:
+    """Periods up to and including the exercised call (all periods when it never is)."""
     t = np.arange(inputs.n_periods)
-    call = np.asarray(inputs.call_period)[..., None]
+    exercised = r.call_exercised > 0
+    call = np.where(exercised.any(axis=-1), exercised.argmax(axis=-1), -1)[..., None]
     return (call < 0) | (t <= call)
 
 
@@ -222,15 +239,17 @@ def live_periods(inputs: WaterfallInputs) -> np.ndarray:
 def test_cash_in_equals_cash_out_and_nothing_goes_negative(seed, starve, fee_spill):
     inputs = random_inputs(seed, n_paths=2, starve_interest=starve, fee_spill=fee_spill)
     r = run_waterfall(inputs)
-    live = live_periods(inputs)
+    live = live_periods(inputs, r)
     np.testing.assert_allclose(np.where(live, cash_in(inputs, r), 0.0), r.cash_out(), rtol=0, atol=1e-6)
+    # the aggregate notional never exceeds the bonds before the Payment Date
+    before = np.concatenate([np.broadcast_to(inputs.initial_balance, (2, 1, inputs.original_balance.size)),
+                             r.balance[:, :-1]], axis=1)
+    assert (r.derivative_notional.sum(axis=-1) <= before.sum(axis=-1) + 1e-6).all()
     for f in fields(WaterfallResult):
-        if f.name not in ("tranche_names", "afr", "oc"):
+        if f.name not in NAME_FIELDS + ("afr", "afr_with_derivatives", "oc", "derivative_payment"):
             values = getattr(r, f.name)
             assert (values >= 0).all(), f.name
     # principal paid never exceeds the balance; balance + principal + writedown roll forward
-    before = np.concatenate([np.broadcast_to(inputs.initial_balance, (2, 1, inputs.original_balance.size)),
-                             r.balance[:, :-1]], axis=1)
     rolled = before - r.principal_paid - r.writedown
     np.testing.assert_allclose(np.where(live[..., None], rolled, 0.0), r.balance, rtol=0, atol=1e-6)
     if not fee_spill:
@@ -244,15 +263,15 @@ def test_cash_in_equals_cash_out_and_nothing_goes_negative(seed, starve, fee_spi
 def test_a_to_call_run_retires_every_bond_and_stops(seed):
     inputs = random_inputs(seed)
     call = inputs.n_periods - 1 if inputs.n_periods < 3 else inputs.n_periods // 2
-    r = run_waterfall(replace(inputs, call_period=call))
-    np.testing.assert_array_equal(r.balance[call], 0.0)
-    # the loans are bought at par, but never for less than retires every bond at par
-    before = r.balance[call - 1].sum() if call > 0 else inputs.initial_balance.sum()
-    redemption = cents(before - cents(inputs.principal_remittance[call]))
-    assert r.call_proceeds[call] == max(cents(inputs.pool_balance_end[call]), redemption)
+    r = run_waterfall(replace(inputs, call_period=call, call_rule="always"))
+    assert r.call_exercised[call] == 1.0 and r.call_exercised.sum() == 1.0
+    # the Redemption Price pays everything owed: nothing is left outstanding on any class
+    for owed in (r.balance, r.allocated_realized_loss, r.interest_shortfall, r.basis_risk_carryforward):
+        np.testing.assert_array_equal(owed[call], 0.0)
+    assert r.call_proceeds[call] == r.redemption_price[call]
     after = slice(call + 1, None)
     for f in fields(WaterfallResult):
-        if f.name not in ("tranche_names", "afr"):
+        if f.name not in NAME_FIELDS + ("afr", "afr_with_derivatives"):
             assert (getattr(r, f.name)[after] == 0).all(), f.name
     assert np.isnan(r.afr[after]).all()
 
@@ -313,8 +332,8 @@ def test_bad_inputs_are_refused_with_the_field_named(change, message):
 
 
 def test_result_fields_match_the_kernel_layout():
-    names = [f.name for f in fields(WaterfallResult) if f.name != "tranche_names"]
-    assert names == list(kw.TRANCHE_FIELDS) + list(kw.PERIOD_FIELDS)
+    names = [f.name for f in fields(WaterfallResult) if f.name not in NAME_FIELDS]
+    assert names == list(kw.TRANCHE_FIELDS) + list(kw.PERIOD_FIELDS) + list(kw.CONTRACT_FIELDS)
 
 
 def test_kernel_gives_the_same_answer_from_many_threads():
