@@ -345,3 +345,86 @@ def test_kernel_gives_the_same_answer_from_many_threads():
     with ThreadPoolExecutor(4) as pool:
         for got in pool.map(lambda _: run_waterfall(inputs), range(8)):
             assert_results_agree(got, want)
+
+
+# -- the clean-up call pays what the trust owes (trust agreement section 8.01) ----------
+
+def carried_amounts_then_call(**change) -> WaterfallInputs:
+    """Period 0 leaves unpaid interest, basis risk and a written-down class; period 1 is the call."""
+    inputs = WaterfallInputs(
+        original_balance=np.array([900.0, 100.0]), margin=np.array([0.0, 0.0]), stepup_multiple=np.array([2.0, 1.5]),
+        writedown_rank=np.array([-1, 0]), tranche_names=("A", "B"),
+        libor_1m=[0.12, 0.12], accrual_days=[30, 30], net_interest=[3.00, 4.00], principal_remittance=[0.0, 10.0],
+        realized_loss=[20.0, 0.0], pool_balance_prior=[1_000.0, 980.0], pool_balance_end=[980.0, 970.0],
+        net_mortgage_rate=[0.06, 0.06], derivative_net=[0.0, 0.0], oc_target=[0.0, 0.0], coupon_cap=0.115,
+        call_period=1, call_rule="always")
+    return replace(inputs, **change)
+
+
+def test_the_redemption_price_pays_principal_interest_shortfalls_basis_risk_and_losses():
+    r = run_waterfall(carried_amounts_then_call())
+    # Period 0, by hand: AFR 6% caps both classes (LIBOR 12% -> 11.50% cap); interest due 4.50 / 0.50,
+    # 3.00 paid to A; Basis Risk Shortfall 8.63 - 4.50 = 4.13 and 0.96 - 0.50 = 0.46; the 20.00
+    # loss writes B down to 80.
+    np.testing.assert_array_equal(r.interest_shortfall[0], [1.50, 0.50])
+    np.testing.assert_array_equal(r.basis_risk_carryforward[0], [4.13, 0.46])
+    np.testing.assert_array_equal(r.allocated_realized_loss[0], [0.0, 20.0])
+    # Period 1 owes: bonds 980.00; current interest 4.50 + 0.40; shortfalls with a month's interest at
+    # 6% 1.51 + 0.50; basis risk 4.13 + 0.02 + 4.13 = 8.28 and 0.46 + 0.00 + (0.77 - 0.40) = 0.83;
+    # B's Allocated Realized Loss Amount 20.00: 1,016.02 in all. The date's own funds are 4.00 of
+    # interest and 10.00 of principal, so the residual holder deposits 1,002.02 (more than the
+    # loans' 970.00 par balance, which used to be the price).
+    assert r.redemption_price[1] == 1_002.02 and r.call_proceeds[1] == 1_002.02
+    np.testing.assert_array_equal(r.principal_paid[1], [900.0, 80.0])
+    np.testing.assert_array_equal(r.arla_reimbursed[1], [0.0, 20.0])
+    np.testing.assert_array_equal(r.shortfall_paid[1], [2.01, 0.90])
+    np.testing.assert_array_equal(r.basis_risk_paid_from_excess[1], [8.28, 0.83])
+    for owed in (r.balance, r.allocated_realized_loss, r.interest_shortfall, r.basis_risk_carryforward):
+        np.testing.assert_array_equal(owed[1], 0.0)
+    assert r.certificate_residual[1] == 0.0
+
+
+@pytest.mark.parametrize("value, called", [(1_002.01, False), (1_002.02, True)])
+def test_an_economic_call_is_exercised_only_when_the_loans_cover_the_redemption_price(value, called):
+    r = run_waterfall(carried_amounts_then_call(call_rule="economic", pool_value=[5_000.0, value]))
+    assert r.redemption_price[1] == 1_002.02
+    assert r.call_exercised[1] == float(called)
+    assert (r.balance[1].sum() == 0.0) == called
+    never = run_waterfall(carried_amounts_then_call(call_rule="never"))
+    if not called:  # the deal runs on exactly as if the call did not exist
+        np.testing.assert_array_equal(r.balance, never.balance)
+        assert r.redemption_price[1] == 1_002.02 and never.redemption_price[1] == 0.0
+
+
+# -- the Derivative Contracts: notional never above the bonds ----------------------------
+
+def test_contract_notionals_are_cut_pro_rata_to_the_bonds_before_the_payment_date():
+    swap = DerivativeContract("swap", notional=[600.0, 600.0], strike=0.02, name="swap")
+    cap = DerivativeContract("cap", notional=[900.0, 300.0], strike=0.10, name="cap")
+    r = run_waterfall(carried_amounts_then_call(contracts=(swap, cap), call_rule="never"))
+    # period 0: 1,500 scheduled against 1,000 of bonds: x 2/3 -> 400.00 and 600.00
+    np.testing.assert_array_equal(r.derivative_notional[0], [400.0, 600.0])
+    # swap: 400 x (12% - 2%) / 12 = 3.33 (legs 4.00 - 0.67); cap: 600 x 2% / 12 = 1.00
+    np.testing.assert_array_equal(r.derivative_payment[0], [3.33, 1.00])
+    assert r.derivative_income[0] == 4.33
+    # period 1: 900 scheduled against bonds of 980 before the date: no cut
+    np.testing.assert_array_equal(r.derivative_notional[1], [600.0, 300.0])
+    # the effective AFR adds the receipts at the AFR's annualization: 4.33 x 12 / 1,000 x 30 / 30
+    assert r.afr_with_derivatives[0] == pytest.approx(0.06 + 4.33 * 12 / 1_000, rel=1e-12)
+
+
+# -- deal-file switches reach the waterfall ----------------------------------------------
+
+def test_afr_day_count_numerator_and_carry_interest_switches_move_the_output():
+    base = run_waterfall(carried_amounts_then_call(call_rule="never"))
+    r31 = run_waterfall(carried_amounts_then_call(call_rule="never", afr_day_count_numerator=31.0))
+    assert r31.afr[0] == pytest.approx(base.afr[0] * 31 / 30, rel=1e-12)
+    no_brcf = run_waterfall(carried_amounts_then_call(call_rule="never", basis_risk_carry_interest=False))
+    # A's carryforward 4.13 earns 0.02 at 6% for 30 days only when the deal says it bears interest
+    assert base.basis_risk_carryforward[1, 0] == 4.13 + 0.02 + 4.13
+    assert no_brcf.basis_risk_carryforward[1, 0] == 4.13 + 4.13
+    no_uis = run_waterfall(carried_amounts_then_call(call_rule="never", shortfall_carry_interest=False))
+    assert base.interest_shortfall[1, 0] == pytest.approx(1.50 + 0.01 + 0.50)  # 4.00 of 4.50 paid
+    assert no_uis.interest_shortfall[1, 0] == pytest.approx(1.50 + 0.50)
+    capped = run_waterfall(carried_amounts_then_call(call_rule="never", coupon_cap=0.10))
+    assert capped.basis_risk_shortfall[0, 0] == cents(900 * 0.10 / 12) - 4.50
