@@ -135,3 +135,32 @@ def test_step_up_applies_after_a_missed_call(deal_module, pool_tape, curve):
     uncapped = to_maturity.bonds.afr[c + 1] > libor[c + 1] + 0.0068
     assert uncapped and a1[c + 1] == pytest.approx(libor[c + 1] + 0.0068)
     assert to_maturity.class_summary().loc["A-1", "wal_years"] > to_call.class_summary().loc["A-1", "wal_years"]
+
+
+def test_derivative_notional_never_exceeds_the_bonds_at_180_ppc(deal_module, pool_tape, curve):
+    """The schedules assume 30% CPR; at 180% PPC (54% CPR) the bonds fall below them and every
+    contract is cut pro rata to the bonds before the Payment Date."""
+    run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="180 PPC"), to="maturity")
+    b = run.bonds
+    bonds_before = np.concatenate([[deal_module.bond_balance], b.balance.sum(axis=1)[:-1]])
+    scheduled = np.array([d.notional_schedule_on(run.schedule.unadjusted_dates) for d in deal_module.derivatives]).T
+    cut = scheduled.sum(axis=1) > bonds_before
+    assert cut.sum() >= 3  # at this speed the bonds fall below the 30%-CPR schedules
+    notional = b.derivative_notional
+    assert (notional.sum(axis=1) <= bonds_before + 1e-6).all()
+    # where it binds: the contracts add up to the bonds (to the cent each) in their scheduled proportions
+    np.testing.assert_allclose(notional[cut].sum(axis=1), bonds_before[cut], rtol=0, atol=0.02)
+    share = (bonds_before[cut] / scheduled[cut].sum(axis=1))[:, None]
+    np.testing.assert_allclose(notional[cut], scheduled[cut] * share, rtol=0, atol=0.01)
+    assert (notional[~cut] == scheduled[~cut]).all()
+    # each swap settles on its capped notional: N x (L - K) x days / 360, legs rounded to the cent
+    t = int(np.flatnonzero(cut)[0])
+    days, libor = run.schedule.accrual_days[t], run.libor_1m[t]
+    for c, d in enumerate(deal_module.derivatives):
+        n = notional[t, c]
+        want = np.floor(n * libor * days / 360 * 100 + 0.5) / 100 - np.floor(n * d.fixed_rate * days / 360 * 100 + 0.5) / 100
+        assert b.derivative_payment[t, c] == pytest.approx(want, abs=0.011)
+    table = run.period_table()
+    for d in deal_module.derivatives:
+        assert f"{d.name} notional" in table and f"{d.name} net payment" in table
+    np.testing.assert_allclose(table["swap-2004-05 notional"].to_numpy(), notional[: len(table), 1])

@@ -79,8 +79,13 @@ def test_cash_conservation_on_every_path(small):
 
 def test_outputs_are_consistent(small):
     ds = run_monte_carlo(small, n_paths=4, chunk_size=4, scheduler="synchronous")
-    assert set(ds.dims) == {"path", "period", "tranche"}
+    assert set(ds.dims) == {"path", "period", "tranche", "contract"}
+    assert list(ds["contract"].values) == ["swap-2004-04", "swap-2004-05"]
     assert str(ds["date"].values[0])[:10] == "2004-02-25"
+    # each path's contracts never run above its bonds before the payment date
+    before = np.concatenate([np.full((4, 1), 1e9), ds["bond_balance"].values[:, :-1]], axis=1)
+    assert (ds["derivative_notional"].sum("contract").values <= before + 1e-6).all()
+    assert float(ds["derivative_notional"].sel(period=4).sum("contract").max()) == pytest.approx(479_659_400.0)
     # loss_pct in [0, 1]; WAL positive; the pool never negative
     assert float(ds["loss_pct"].min()) >= 0.0 and float(ds["loss_pct"].max()) <= 1.0
     assert float(ds["wal_years"].min()) > 0.0
