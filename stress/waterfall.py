@@ -9,12 +9,20 @@ Rate", "Available Funds Rate", "Basis Risk Shortfall Carryforward", "Derivative
 Contracts", "Credit Enhancement", "Realized Losses", "Priority of Payments"),
 for each Payment Date t, classes j in interest-priority order:
 
-0. **Net Derivative Fees.** ``derivative_net[t] < 0`` is paid to the
-   counterparties out of interest before the bonds and lowers the Net Mortgage
-   Rate by ``fee x 12 / pool_balance_prior``. ``derivative_net[t] > 0`` is
-   derivative income, used only for Basis Risk Amounts (step 6).
+0. **Derivative Contracts and Net Derivative Fees.** Each contract's scheduled
+   notional is cut pro rata so that the aggregate never exceeds the bonds
+   outstanding before the Payment Date ("In any given period, the aggregate
+   notional balance of the Derivative Contracts will not exceed the aggregate
+   balance of the Bonds"); each settles net (:mod:`stress.derivatives`). Their
+   sum plus ``derivative_net[t]`` (payments settled outside the list) is the
+   net: ``< 0`` is paid to the counterparties out of interest before the bonds
+   and lowers the Net Mortgage Rate by ``fee x 12 / pool_balance_prior``;
+   ``> 0`` is derivative income, used only for Basis Risk Amounts (step 6).
 1. **Available Funds Rate** = Net Mortgage Rate (after fees) x pool_balance_prior
-   / bonds before the payment x 30 / accrual_days.
+   / bonds before the payment x ``afr_day_count_numerator`` (30) / accrual_days.
+   ``afr_with_derivatives`` adds derivative income x 12 / bonds x 30 / days: the
+   "effective AFR" a dealer's schedule shows when it counts derivative receipts
+   (the coupon is capped by the AFR without them).
 2. **Bond Interest Rate** (``coupon``) = least of (1M LIBOR + margin — times the
    step-up multiple from ``stepup_period`` on —, AFR, ``coupon_cap``);
    interest accrues actual/360 on the balance before the payment.
@@ -32,10 +40,16 @@ for each Payment Date t, classes j in interest-priority order:
    (``reimbursement_rank``); (c) Unpaid Interest Shortfall Amounts, A-1 ... M-4;
    (d) Basis Risk Amounts, A-1 ... M-4, first from derivative income, then from
    Excess Cash Flow; (e) the rest to the Certificates.
-6. **Clean-up call** on ``call_period`` (to-call runs): the pool is bought at par
-   (``pool_balance_end``), that cash joins principal funds, the pool balance and
-   OC target become zero for the rest of that Payment Date, so every bond is
-   retired and carried amounts are paid as far as cash allows.
+6. **Clean-up call** (``call_rule``: ``always`` on ``call_period``, ``never``, or
+   ``economic`` on the first date from ``call_period`` on whose ``pool_value``
+   covers the price): the residual holder deposits the **Redemption Price** =
+   what the trust owes (bonds before the payment, current interest, Unpaid
+   Interest Shortfall, Basis Risk and Allocated Realized Loss Amounts, with the
+   date's carry interest) less the date's own funds (interest after Net
+   Derivative Fees, principal, derivative income up to the Basis Risk
+   Amounts), floored at zero. That cash joins principal funds, the pool balance
+   and OC target become zero for the rest of that Payment Date, and the steps
+   above then pay every amount owed in full (trust agreement section 8.01).
 
 Conventions chosen where the term sheet is silent
 -------------------------------------------------
@@ -50,8 +64,10 @@ Conventions chosen where the term sheet is silent
 - **Unpaid Interest Shortfall Amount**: current interest not paid in step 3
   joins it at once (so it can be paid from Excess Cash Flow the same Payment
   Date); the amount carried from earlier dates bears interest at the class's
-  coupon for the period.
-- **Basis Risk Shortfall Carryforward** bears interest at the class's coupon.
+  coupon for the period when ``shortfall_carry_interest``.
+- **Basis Risk Shortfall Carryforward** bears interest at the class's coupon
+  when ``basis_risk_carry_interest``.
+- **Capped notional** is rounded down to the cent, so the cap is never exceeded.
 - **Derivative income** not needed for Basis Risk Amounts goes to the
   Certificates the same Payment Date (deal file: ``unused_derivative_income``).
 - **Net Derivative Fees larger than interest** are paid out of principal funds
@@ -124,8 +140,9 @@ class WaterfallInputs:
     net_mortgage_rate : (t,) or (p, t) float
         Weighted average net mortgage rate before Net Derivative Fees [annual rate].
     derivative_net : (t,) or (p, t) float
-        Net derivative payment, + = the trust receives [USD]
-        (:func:`stress.derivatives.derivative_payments`).
+        Net derivative payment settled outside ``contracts``, + = the trust
+        receives [USD] (zero in the engines; a trustee's printed swap payment in
+        a tie-out).
     oc_target : (t,) or (p, t) float
         Required overcollateralization [USD].
     coupon_cap : float
@@ -379,7 +396,7 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     ...     stepup_multiple=np.array([2.0, 1.5]), writedown_rank=np.array([-1, 0]),
     ...     libor_1m=[0.02], accrual_days=[30], net_interest=[1.0], principal_remittance=[10.0],
     ...     realized_loss=[0.0], pool_balance_prior=[100.0], pool_balance_end=[90.0],
-    ...     net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0])
+    ...     net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0], coupon_cap=0.115)
     >>> result = run_waterfall(inputs)
     >>> result.principal_paid[0].tolist(), float(result.certificate_residual[0])
     ([9.0, 1.0], 0.79)
