@@ -48,6 +48,22 @@ class ScenarioInfo(_Section):
     deal: str = "impac_cmb_2004_1"
     tape: str = ""
     to: Literal["call", "maturity"] = "call"
+    # How the clean-up call is exercised in a to-call run: "economic" (when the loans are worth the
+    # Redemption Price, stress.call_value), "always" (on the first date it may be), "never". A
+    # to-maturity run never calls.
+    call: Literal["economic", "always", "never"] = "economic"
+
+    @property
+    def call_rule(self) -> str:
+        return "never" if self.to == "maturity" else self.call
+
+
+class CallValuation(_Section):
+    """How the residual holder values the loans when deciding the call (:mod:`stress.call_value`)."""
+
+    discount_margin: float = Field(0.030, ge=-0.05, le=0.20)
+    rate_duration_years: float = Field(1.0, ge=0.0, le=30.0)
+    liquidation_cost: float = Field(0.25, ge=0.0, le=1.0)
 
 
 class Simulation(_Section):
@@ -103,6 +119,7 @@ class Scenario(_Section):
     home_prices: HomePriceConfig = HomePriceConfig()
     randomness: RandomnessConfig = RandomnessConfig()
     behaviour: Behaviour = Behaviour()
+    call_valuation: CallValuation = CallValuation()
     path: str = ""
 
     @property

@@ -69,6 +69,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("first_oc_breach_period", _P, "1", "first period (1-based) with OC below target after "
                                                 "the build-up period; NaN if none"),
     Variable("call_period", _P, "1", "period (1-based) of the clean-up call; NaN if not exercised"),
+    Variable("call_exercised", _P, "1", "1 if the clean-up call was exercised on the path, else 0"),
 )}
 
 
