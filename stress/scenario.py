@@ -3,13 +3,16 @@
 A scenario is a TOML file under ``scenarios/`` with these tables (all but
 ``[scenario]`` optional, every key defaulted)::
 
-    [scenario]       name, description, deal, tape, to ("call" | "maturity")
+    [scenario]       name, description, deal, tape, to ("call" | "maturity"),
+                     call ("economic" | "always" | "never": how a to-call run calls)
     [simulation]     paths, seed, chunk_size
     [rates]          short-rate model, curve, volatility, basis spreads, shocks
     [home_prices]    national HPI drift / vol / autocorrelation, California factor
     [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge
     [behaviour]      mode ("models" | "vectors" | "scaled"), parameters file,
                      vector assumptions and multipliers, servicing switches
+    [call_valuation] discount_margin, rate_duration_years, liquidation_cost: how the
+                     residual holder values the loans for an economic call
 
 ``[rates]``, ``[home_prices]`` and ``[randomness]`` are the scenario
 generator's settings (:mod:`stress.rates.config`); ``[behaviour]`` picks the
