@@ -164,3 +164,47 @@ def test_derivative_notional_never_exceeds_the_bonds_at_180_ppc(deal_module, poo
     for d in deal_module.derivatives:
         assert f"{d.name} notional" in table and f"{d.name} net payment" in table
     np.testing.assert_allclose(table["swap-2004-05 notional"].to_numpy(), notional[: len(table), 1])
+
+
+def test_deal_file_coupon_keys_reach_the_waterfall(deal_module, pool_tape, curve):
+    """afr_day_count_numerator, fixed_cap and the two carry-interest switches change the run."""
+    a = Assumptions(prepayment="100 PPC")
+    base = run_cashflows(deal_module, pool_tape, curve, a, to="call", n_periods=60)
+
+    def with_coupon(**change):
+        deal = deal_module.model_copy(update={"coupon": deal_module.coupon.model_copy(update=change)})
+        return run_cashflows(deal, pool_tape, curve, a, to="call", n_periods=60)
+
+    r31 = with_coupon(afr_day_count_numerator=31)
+    np.testing.assert_allclose(r31.bonds.afr[:3], base.bonds.afr[:3] * 31 / 30, rtol=1e-12)
+    capped = with_coupon(fixed_cap=0.01)  # a 1% cap binds from the first period (LIBOR 1.10% + margins)
+    assert capped.bonds.coupon[0].max() == 0.01 and base.bonds.coupon[0].max() > 0.01
+    # Carried amounts: +1000 bp without the swaps builds Basis Risk Amounts, and defaults without
+    # advancing leave current interest unpaid; the switches decide whether what is carried earns interest.
+    stressed = curve.shifted(1000.0, from_month=1).floored(0.0)
+    no_swaps = deal_module.model_copy(update={"derivatives": ()})
+    bad = Assumptions(prepayment="100 PPC", default=0.20, severity=0.5, liquidation_lag=12, advancing=False)
+
+    def carried(**change):
+        deal = no_swaps.model_copy(update={"coupon": no_swaps.coupon.model_copy(update=change)})
+        b = run_cashflows(deal, pool_tape, stressed, bad, to="maturity", n_periods=60).bonds
+        return b.basis_risk_carryforward.sum(), b.interest_shortfall.sum()
+
+    brcf, uis = carried()
+    assert brcf > 0 and uis > 0
+    assert carried(basis_risk_carry_interest=False)[0] < brcf
+    assert carried(shortfall_carry_interest=False)[1] < uis
+
+
+def test_oc_build_up_allowance_is_a_deal_key():
+    from stress.engine import build_context
+    from stress.scenario import load_scenario
+
+    scenario = load_scenario("forward")
+    ctx = build_context(scenario)
+    deal = ctx.deal
+    longer = deal.model_copy(update={"overcollateralization": deal.overcollateralization.model_copy(
+        update={"build_up_months": 9})})
+    # the target first steps up on the 2004-08-25 payment date (period index 6); breaches count 6 / 9 later
+    assert ctx.oc_breach_from == 6 + 6
+    assert build_context(scenario, deal=longer).oc_breach_from == 6 + 9
