@@ -10,7 +10,7 @@
    parent; peak memory = the child's ``ru_maxrss``. Targets (10,000 paths on
    a 2-core machine): <= 90 s wall (stretch 45 s), <= 4 GiB.
 2. **Where the time goes**: one chunk in-process, split into path
-   generation, collateral kernel, derivatives / call dates, waterfall,
+   generation, collateral kernel, call dates, waterfall (with the derivatives),
    reduction to results, and writing (Dataset + Zarr region), plus the run's
    fixed costs (imports, context, store template, summary) and the dask
    overhead as the rest of the measured run wall time.
@@ -80,7 +80,7 @@ def profile(n_paths: int) -> None:
 
     # Wrap the stages where simulate_chunk looks them up, run one chunk, put them back.
     wrapped = {"generate_paths": "path generation (rates, HPI)", "_collateral": "collateral kernel",
-               "derivative_payments": "derivatives", "clean_up_call_period": "call dates",
+               "clean_up_call_period": "call dates",
                "run_waterfall": "waterfall", "_reduce": "reduce to per-path results"}
     originals = {name: getattr(engine, name) for name in wrapped}
     for name, label in wrapped.items():

@@ -16,9 +16,10 @@ Conventions
 - Period ``t`` (1-based) is payment date ``t``; it is funded by due period
   ``t`` of the collateral kernel and its coupon uses 1M LIBOR at curve month
   ``t - 1``.
-- Clean-up call: the first payment date on which the pool balance after that
-  period's collections is <= ``pool_fraction`` of the cut-off balance, or the
-  call date in the deal file, whichever is earlier. ``to="call"`` exercises
+- Clean-up call: the first payment date on which the pool balance as of the
+  end of the prior Due Period (the balance the Available Funds Rate uses) is
+  <= ``pool_fraction`` of the cut-off balance, or the call date in the deal
+  file, whichever is earlier. ``to="call"`` exercises
   it; ``to="maturity"`` does not, and the step-up margins apply from the
   next payment date on.
 - Net mortgage rate for the Available Funds Rate: the balance-weighted net
@@ -38,7 +39,7 @@ from stress import analytics
 from stress.assumptions import Assumptions
 from stress.calendar import Schedule, payment_schedule
 from stress.deal import Deal
-from stress.derivatives import DerivativeContract, derivative_payments
+from stress.derivatives import DerivativeContract
 from stress.errors import ScenarioError
 from stress.pool import PoolCashflows, loan_arrays, project_pool
 from stress.rates.curves import CurveSet
@@ -59,7 +60,8 @@ class CashflowRun:
     libor_1m : numpy.ndarray
         1M LIBOR used for each period's coupon [annual, decimal].
     derivative_net : numpy.ndarray
-        Net derivative payment to the trust by period [USD].
+        Net settlement of the Derivative Contracts to the trust by period, after
+        the cap of their notional at the bonds [USD].
     call_period : int
         0-based index of the first optional call date (exercised when
         ``to == "call"``), or -1 if the pool never reaches it.
@@ -156,6 +158,8 @@ class CashflowRun:
             "lpmi_premium": p.lpmi_premium[:n],
             "net_interest": p.net_interest[:n],
             "derivative_net": self.derivative_net[:n],
+            "derivative_fee": b.derivative_fee[:n],
+            "afr_with_derivatives": b.afr_with_derivatives[:n],
             "bond_balance": b.balance[:n].sum(axis=1),
             "oc": b.oc[:n],
             "oc_target": b.oc_target[:n],
@@ -164,6 +168,7 @@ class CashflowRun:
             "extra_principal": b.extra_principal[:n],
             "cap_income": b.derivative_income[:n],
             "certificate_residual": b.certificate_residual[:n],
+            "call_proceeds": b.call_proceeds[:n],
             "cpr": self.realized_cpr()[:n],
             "cdr": self.realized_cdr()[:n],
         })
@@ -173,6 +178,9 @@ class CashflowRun:
             frame[f"{name} interest"] = b.interest_paid[:n, j]
             frame[f"{name} principal"] = b.principal_paid[:n, j]
             frame[f"{name} writedown"] = b.writedown[:n, j]
+        for c, name in enumerate(b.contract_names):
+            frame[f"{name} notional"] = b.derivative_notional[:n, c]
+            frame[f"{name} net payment"] = b.derivative_payment[:n, c]
         frame.index = pd.RangeIndex(1, n + 1, name="period")
         return frame
 
@@ -221,11 +229,15 @@ def deal_contracts(deal: Deal, schedule: Schedule) -> list[DerivativeContract]:
     return contracts
 
 
-def clean_up_call_period(deal: Deal, schedule: Schedule, pool_balance_end: np.ndarray) -> int:
-    """0-based index of the first payment date on which the clean-up call may be exercised (-1: never)."""
+def clean_up_call_period(deal: Deal, schedule: Schedule, pool_balance_prior: np.ndarray) -> int:
+    """0-based index of the first payment date on which the clean-up call may be exercised (-1: never).
+
+    ``pool_balance_prior`` is the pool balance as of the end of the prior Due
+    Period for each payment date (the balance the Available Funds Rate uses).
+    """
     call = deal.clean_up_call
     threshold = call.pool_fraction * deal.collateral.cutoff_balance
-    by_balance = np.flatnonzero(pool_balance_end <= threshold + 1e-6)
+    by_balance = np.flatnonzero(pool_balance_prior <= threshold + 1e-6)
     by_date = schedule.period_of(call.date)
     candidates = [int(by_balance[0])] if by_balance.size else []
     if by_date < schedule.n_periods:
@@ -274,8 +286,7 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
     pool = project_pool(loans, index_rates, assumptions, n_periods=n_periods)
 
     libor = np.ascontiguousarray(curve.libor_1m[:n_periods])
-    derivative_net = derivative_payments(deal_contracts(deal, schedule), libor, schedule.accrual_days).net
-    call_period = clean_up_call_period(deal, schedule, pool.pool_balance_end)
+    call_period = clean_up_call_period(deal, schedule, pool.pool_balance_begin)
     with np.errstate(invalid="ignore", divide="ignore"):
         net_rate = np.where(pool.pool_balance_begin > 0, pool.net_rate_balance / pool.pool_balance_begin, 0.0)
     tranche = deal.tranche_arrays()
@@ -292,13 +303,28 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
         pool_balance_prior=pool.pool_balance_begin,
         pool_balance_end=pool.pool_balance_end,
         net_mortgage_rate=net_rate,
-        derivative_net=derivative_net,
+        derivative_net=np.zeros(n_periods),  # the contracts settle inside the waterfall (notional cap)
         oc_target=deal.oc_target_on(schedule.unadjusted_dates),
-        coupon_cap=deal.coupon.fixed_cap,
+        **waterfall_terms(deal, schedule),
         stepup_period=(call_period + 1 if (to == "maturity" and call_period >= 0) else n_periods),
-        call_period=(call_period if to == "call" else -1),
+        call_period=call_period,
+        call_rule="always" if to == "call" else "never",
         tranche_names=tuple(deal.tranche_names),
     )
     bonds = run_waterfall(inputs)
+    derivative_net = bonds.derivative_payment.sum(axis=-1)
     return CashflowRun(deal, schedule, pool, bonds, libor, derivative_net, call_period, to,
                        assumptions, curve.name)
+
+
+def waterfall_terms(deal: Deal, schedule: Schedule) -> dict:
+    """The deal's coupon rules and Derivative Contracts as :class:`WaterfallInputs` keywords.
+
+    One place for what the deterministic run and the Monte Carlo engine both
+    hand the waterfall from the deal file, so the two cannot drift apart.
+    """
+    c = deal.coupon
+    return dict(coupon_cap=c.fixed_cap, afr_day_count_numerator=float(c.afr_day_count_numerator),
+                basis_risk_carry_interest=c.basis_risk_carry_interest,
+                shortfall_carry_interest=c.shortfall_carry_interest,
+                contracts=tuple(deal_contracts(deal, schedule)))

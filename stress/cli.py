@@ -85,7 +85,7 @@ def _cmd_deal_show(args) -> int:
     print(f"clean-up call: pool <= {call.pool_fraction:.0%} of cut-off or the {call.date} payment date")
     for d in deal.derivatives:
         rate = d.fixed_rate if d.kind == "swap" else d.strike
-        print(f"derivative {d.name}: {d.kind} {d.notional:,.0f} from {d.start} to {d.end} at {rate:.4%}")
+        print(f"derivative {d.name}: {d.kind} {d.initial_notional:,.0f} from {d.start} to {d.end} at {rate:.4%}")
     return 0
 
 

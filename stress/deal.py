@@ -104,6 +104,7 @@ class Overcollateralization(_Terms):
     target_fraction_of_cutoff: float = Field(ge=0, lt=1)
     target_effective_after: dt.date
     step_down: Literal[False] = False
+    build_up_months: int = Field(ge=0, le=60)
 
 
 _STEPS = (
@@ -132,7 +133,12 @@ class PriorityOfPayments(_Terms):
 class CleanUpCall(_Terms):
     pool_fraction: float = Field(gt=0, lt=1)
     date: dt.date
-    price: Literal["par"] = "par"
+    price: Literal["redemption_price"] = "redemption_price"
+
+
+class DerivativeRules(_Terms):
+    max_term_months: int = Field(ge=1, le=480)
+    notionals_decline: bool = True
 
 
 class Derivative(_Terms):
@@ -140,7 +146,7 @@ class Derivative(_Terms):
     kind: Literal["cap", "corridor", "swap"]
     start: dt.date
     end: dt.date
-    notional: float = Field(gt=0)
+    notional: float | None = Field(default=None, gt=0)
     strike: float | None = Field(default=None, ge=0, le=0.5)
     upper_strike: float | None = Field(default=None, ge=0, le=0.5)
     fixed_rate: float | None = Field(default=None, ge=0, le=0.5)
@@ -158,7 +164,15 @@ class Derivative(_Terms):
             raise ValueError(f"a {self.kind} needs strike")
         if self.kind == "corridor" and (self.upper_strike is None or self.upper_strike <= self.strike):
             raise ValueError("a corridor needs upper_strike > strike")
+        if self.notional_schedule is None and (self.notional is None or self.amortization_cpr is None):
+            raise ValueError("a contract needs notional_schedule (a table of [date, notional]) or the rule "
+                             "notional + amortization_cpr")
         return self
+
+    @property
+    def initial_notional(self) -> float:
+        """Notional on the start date [USD]."""
+        return float(self.notional_schedule[0][1]) if self.notional_schedule else float(self.notional)
 
     def notional_schedule_on(self, payment_dates: np.ndarray) -> np.ndarray:
         """Notional [USD] for each payment date (nominal dates, datetime64[D]).
@@ -195,6 +209,7 @@ class Deal(_Terms):
     overcollateralization: Overcollateralization
     priority_of_payments: PriorityOfPayments
     clean_up_call: CleanUpCall
+    derivative_rules: DerivativeRules | None = None
     derivatives: tuple[Derivative, ...] = ()
     source: str = ""
 
@@ -262,6 +277,49 @@ def load_deal(name_or_path: str | Path | None = None) -> Deal:
     path = deal_path(name_or_path)
     data = read_toml(path, kind="deal", error=DealFileError)
     try:
-        return Deal(**data, source=str(path))
+        deal = Deal(**data, source=str(path))
     except ValidationError as exc:
         raise DealFileError(describe_validation_error(exc, data, kind="deal", name=path.name, model=Deal)) from None
+    problem = _derivative_problem(deal)
+    if problem:
+        raise DealFileError(f"deal file {path.name}: {problem}")
+    return deal
+
+
+def _months(a: dt.date, b: dt.date) -> int:
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def _derivative_problem(deal: Deal) -> str | None:
+    """The first derivative schedule that breaks the term sheet's rules, in words; None if all hold.
+
+    "None of the Derivative Contracts will have a remaining term in excess of 55
+    months" (``derivative_rules.max_term_months``, counted in calendar months
+    from the Closing Date to the contract's last Payment Date), and the
+    notionals "will decline thereafter" (``derivative_rules.notionals_decline``:
+    each contract's schedule never rises after its start).
+    """
+    rules = deal.derivative_rules
+    if rules is None:
+        return None
+    closing = deal.dates.closing
+    for i, d in enumerate(deal.derivatives):
+        term = _months(closing, d.end)
+        if term > rules.max_term_months:
+            return (f"derivatives[{i}].end = {d.end}: {term} months after the closing date {closing}: must be at "
+                    f"most {rules.max_term_months} months (derivative_rules.max_term_months)")
+        for k, (when, amount) in enumerate(d.notional_schedule or ()):
+            where = f"derivatives[{i}].notional_schedule[{k}] = [{when}, {amount:,.2f}]"
+            if not d.start <= when <= d.end:
+                return f"{where}: the date must be in [start, end] = [{d.start}, {d.end}]"
+            if amount < 0:
+                return f"{where}: the notional must be >= 0"
+            if k == 0:
+                continue
+            before, previous = d.notional_schedule[k - 1]
+            if when <= before:
+                return f"{where}: dates must increase (the previous entry is {before})"
+            if rules.notionals_decline and amount > previous:
+                return (f"{where}: the notional rises; the term sheet's notionals decline after the start "
+                        f"(allowed: [0, {previous:,.2f}])")
+    return None

@@ -24,9 +24,11 @@ Conventions
 - After a clean-up call the loans belong to the buyer: collateral outputs
   are zero from the period after the call.
 - OC "build-up period": the OC target steps up after July 2004; breaches are
-  counted from ``OC_BUILD_UP_MONTHS`` after the first period with the
-  stepped-up target (time for excess spread to build it), while bonds are
-  outstanding.
+  counted from the deal file's ``overcollateralization.build_up_months`` after
+  the first period with the stepped-up target (time for excess spread to build
+  it), while bonds are outstanding.
+- The Derivative Contracts settle inside the waterfall, each path's notional
+  capped at its bonds before the Payment Date (pro rata across contracts).
 """
 
 from __future__ import annotations
@@ -47,9 +49,8 @@ import xarray as xr
 import stress
 from stress import conventions
 from stress.calendar import Schedule, payment_schedule
-from stress.cashflows import _lookback_shifted, clean_up_call_period, deal_contracts
+from stress.cashflows import _lookback_shifted, clean_up_call_period, waterfall_terms
 from stress.deal import Deal, load_deal
-from stress.derivatives import derivative_payments
 from stress.errors import ScenarioError, StressInputError
 from stress.pool import LoanArrays, loan_arrays
 from stress.rates.curves import CurveSet
@@ -61,7 +62,6 @@ from stress.waterfall import WaterfallInputs, run_waterfall
 
 log = logging.getLogger(__name__)
 
-OC_BUILD_UP_MONTHS = 6
 SCHEDULERS = ("threads", "processes", "synchronous")
 
 
@@ -82,13 +82,15 @@ class RunContext:
     n_periods: int
     to: str
     seed: int
-    contract_kinds: tuple
+    waterfall_terms: dict  # coupon rules and Derivative Contracts (stress.cashflows.waterfall_terms)
     tranche_names: tuple[str, ...]
     oc_target: np.ndarray
     oc_breach_from: int  # 0-based period index from which OC breaches count
     assumptions: object = None  # stress.assumptions.Assumptions in "vectors" mode
     behaviour: object = None  # stress.behaviour.params.BehaviourParams in "models" / "scaled" modes
     behaviour_loans: object = None  # stress.behaviour.prep.BehaviourLoans, prepared once per run
+    call_rule: str = "always"  # "economic", "always" or "never" (stress.waterfall.WaterfallInputs.call_rule)
+    original_ltv: float = 0.8  # balance-weighted original LTV of the tape (for stress.call_value)
 
     @property
     def n_tranches(self) -> int:
@@ -117,7 +119,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     schedule = payment_schedule(deal, n_periods)
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
-    contracts = tuple(deal_contracts(deal, schedule))
+    terms = waterfall_terms(deal, schedule)
     assumptions = behaviour_loans = None
     if scenario.behaviour.mode == "vectors":
         behaviour = None
@@ -131,12 +133,15 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
     stepped = np.flatnonzero(oc_target > 0)
-    breach_from = int(stepped[0]) + OC_BUILD_UP_MONTHS if stepped.size else n_periods
+    breach_from = (int(stepped[0]) + deal.overcollateralization.build_up_months if stepped.size
+                   else n_periods)
     return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
-                      contract_kinds=contracts, tranche_names=tuple(deal.tranche_names),
+                      waterfall_terms=terms, tranche_names=tuple(deal.tranche_names),
                       oc_target=oc_target, oc_breach_from=breach_from, assumptions=assumptions,
-                      behaviour=behaviour, behaviour_loans=behaviour_loans)
+                      behaviour=behaviour, behaviour_loans=behaviour_loans,
+                      call_rule="never" if to == "maturity" else scenario.scenario.call,
+                      original_ltv=float(np.average(tape["ltv"], weights=tape["balance"])))
 
 
 def _effective_lag(scenario: Scenario, behaviour=None) -> int:
@@ -211,7 +216,7 @@ def _collateral_horizon(ctx: RunContext) -> int:
     every result bit for bit the same and saves two thirds of the kernel time.
     """
     n = ctx.n_periods
-    if ctx.to != "call":
+    if ctx.call_rule != "always":  # an economic call may come after the call date; no call: all months
         return n
     by_date = ctx.schedule.period_of(ctx.deal.clean_up_call.date)
     return n if by_date >= n - 1 else int(by_date) + 1
@@ -251,29 +256,37 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
         pool = {name: np.concatenate([x, np.zeros((p, n - n_pool))], axis=1) for name, x in pool.items()}
     libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
     days = ctx.schedule.accrual_days.astype(np.float64)
-    deriv = derivative_payments(list(ctx.contract_kinds), libor, days).net if ctx.contract_kinds \
-        else np.zeros((p, n))
-    first_call = np.array([clean_up_call_period(ctx.deal, ctx.schedule, pool["pool_balance_end"][k])
+    first_call = np.array([clean_up_call_period(ctx.deal, ctx.schedule, pool["pool_balance_begin"][k])
                            for k in range(p)], dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         net_rate = np.where(pool["pool_balance_begin"] > 0,
                             pool["net_rate_balance"] / pool["pool_balance_begin"], 0.0)
     tranche = ctx.deal.tranche_arrays()
-    called = ctx.to == "call"
+    rule = ctx.call_rule
+    value = None
+    if rule == "economic":
+        from stress.call_value import pool_value
+
+        v = ctx.scenario.call_valuation
+        value = pool_value(pool, libor, paths.hpi_national[:, :n], discount_margin=v.discount_margin,
+                           rate_duration_years=v.rate_duration_years, liquidation_cost=v.liquidation_cost,
+                           original_ltv=ctx.original_ltv)
     inputs = WaterfallInputs(
         original_balance=tranche["balance"], margin=tranche["margin"],
         stepup_multiple=tranche["step_up_multiple"], writedown_rank=tranche["writedown_order"] - 1,
         libor_1m=libor, accrual_days=days, net_interest=pool["net_interest"],
         principal_remittance=pool["scheduled_principal"] + pool["prepayment"] + pool["recovery"],
         realized_loss=pool["realized_loss"], pool_balance_prior=pool["pool_balance_begin"],
-        pool_balance_end=pool["pool_balance_end"], net_mortgage_rate=net_rate, derivative_net=deriv,
-        oc_target=ctx.oc_target, coupon_cap=ctx.deal.coupon.fixed_cap,
-        stepup_period=np.where((not called) & (first_call >= 0), first_call + 1, n),
-        call_period=np.where(called, first_call, -1),
+        pool_balance_end=pool["pool_balance_end"], net_mortgage_rate=net_rate, derivative_net=np.zeros(n),
+        oc_target=ctx.oc_target, **ctx.waterfall_terms,
+        # margins step up after the first call date unless the call was exercised on it
+        stepup_period=np.where((rule != "always") & (first_call >= 0), first_call + 1, n),
+        call_period=first_call, call_rule=rule, pool_value=value,
         tranche_names=ctx.tranche_names,
     )
     bonds = run_waterfall(inputs)
-    return paths, pool, bonds, (first_call if called else np.full(p, -1))
+    exercised = bonds.call_exercised > 0
+    return paths, pool, bonds, np.where(exercised.any(axis=1), exercised.argmax(axis=1), -1)
 
 
 def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict[str, np.ndarray]:
@@ -310,6 +323,9 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
         "excess_cashflow": bonds.excess_cashflow,
         "cap_income": bonds.derivative_income,
         "derivative_fee": bonds.derivative_fee,
+        "afr_with_derivatives": bonds.afr_with_derivatives,
+        "derivative_notional": bonds.derivative_notional,
+        "derivative_payment": bonds.derivative_payment,
         "certificate_residual": bonds.certificate_residual,
         "cpr": cpr,
         "cdr": cdr,
@@ -329,6 +345,7 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
         "oc_breach_months": breach.sum(axis=1).astype(np.float64),
         "first_oc_breach_period": first_breach,
         "call_period": np.where(call >= 0, call + 1.0, np.nan),
+        "call_exercised": (call >= 0).astype(np.float64),
     }
 
 
@@ -338,6 +355,8 @@ def _coords(ctx: RunContext, path_ids: np.ndarray) -> dict:
         "path": ("path", np.asarray(path_ids, dtype=np.int64)),
         "period": ("period", np.arange(1, ctx.n_periods + 1)),
         "tranche": ("tranche", np.array(ctx.tranche_names, dtype=object).astype(str)),
+        "contract": ("contract", np.array([c.name for c in ctx.waterfall_terms["contracts"]],
+                                          dtype=object).astype(str)),
         "date": ("period", ctx.schedule.payment_dates.astype("datetime64[ns]")),
     }
 
@@ -361,6 +380,7 @@ def _attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "n_paths": int(n_paths),
         "chunk_size": int(chunk_size),
         "to": ctx.to,
+        "call_rule": ctx.call_rule,
         "behaviour_mode": s.behaviour.mode,
         "rate_model": s.rates.model,
         "stress_version": stress.__version__,
@@ -408,7 +428,7 @@ def _run_chunk_task(ctx: RunContext, k: int, start: int, stop: int, store: str |
     ds = chunk_dataset(ctx, path_ids, arrays)
     if store is None:
         return ds
-    region = ds.drop_vars(["period", "tranche", "date"])
+    region = ds.drop_vars(["period", "tranche", "contract", "date"])
     region.to_zarr(store, region={"path": slice(start, stop)}, mode="r+", consolidated=False)
     Path(store, "..", "chunks").resolve().mkdir(exist_ok=True)
     Path(store).parent.joinpath("chunks", f"{k:06d}.done").write_text(json.dumps({"paths": [start, stop]}))
@@ -420,7 +440,8 @@ def _template(ctx: RunContext, n_paths: int, chunk_size: int) -> xr.Dataset:
 
     from stress.variables import VARIABLES
 
-    sizes = {"path": n_paths, "period": ctx.n_periods, "tranche": ctx.n_tranches}
+    sizes = {"path": n_paths, "period": ctx.n_periods, "tranche": ctx.n_tranches,
+             "contract": len(ctx.waterfall_terms["contracts"])}
     data = {}
     for name, spec in VARIABLES.items():
         shape = tuple(sizes[d] for d in spec.dims)

@@ -185,7 +185,21 @@ def summary(ds: xr.Dataset) -> dict:
         "collateral": {"cumulative_loss_mean": float(collateral_mean), "cumulative_loss_se": float(collateral_se),
                        "cumulative_loss_p99": float(np.quantile(ds["cumulative_collateral_loss_pct"].values, 0.99))},
         "oc": oc_summary(ds),
+        "call": call_summary(ds),
     }
+
+
+def call_summary(ds: xr.Dataset) -> dict:
+    """Clean-up call: the rule, the share of paths that called (with its standard error), the median call period."""
+    out = {"rule": str(ds.attrs.get("call_rule", ""))}
+    if "call_exercised" not in ds:
+        return out
+    hits = np.asarray(ds["call_exercised"].values) > 0
+    p, se = _prob_se(hits)
+    periods = np.asarray(ds["call_period"].values)[hits]
+    out.update(exercise_probability=float(p), exercise_probability_se=float(se),
+               call_period_median=float(np.median(periods)) if periods.size else None)
+    return out
 
 
 def _none_if_nan(x) -> float | None:

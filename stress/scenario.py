@@ -3,13 +3,16 @@
 A scenario is a TOML file under ``scenarios/`` with these tables (all but
 ``[scenario]`` optional, every key defaulted)::
 
-    [scenario]       name, description, deal, tape, to ("call" | "maturity")
+    [scenario]       name, description, deal, tape, to ("call" | "maturity"),
+                     call ("economic" | "always" | "never": how a to-call run calls)
     [simulation]     paths, seed, chunk_size
     [rates]          short-rate model, curve, volatility, basis spreads, shocks
     [home_prices]    national HPI drift / vol / autocorrelation, California factor
     [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge
     [behaviour]      mode ("models" | "vectors" | "scaled"), parameters file,
                      vector assumptions and multipliers, servicing switches
+    [call_valuation] discount_margin, rate_duration_years, liquidation_cost: how the
+                     residual holder values the loans for an economic call
 
 ``[rates]``, ``[home_prices]`` and ``[randomness]`` are the scenario
 generator's settings (:mod:`stress.rates.config`); ``[behaviour]`` picks the
@@ -48,6 +51,22 @@ class ScenarioInfo(_Section):
     deal: str = "impac_cmb_2004_1"
     tape: str = ""
     to: Literal["call", "maturity"] = "call"
+    # How the clean-up call is exercised in a to-call run: "economic" (when the loans are worth the
+    # Redemption Price, stress.call_value), "always" (on the first date it may be), "never". A
+    # to-maturity run never calls.
+    call: Literal["economic", "always", "never"] = "economic"
+
+    @property
+    def call_rule(self) -> str:
+        return "never" if self.to == "maturity" else self.call
+
+
+class CallValuation(_Section):
+    """How the residual holder values the loans when deciding the call (:mod:`stress.call_value`)."""
+
+    discount_margin: float = Field(0.030, ge=-0.05, le=0.20)
+    rate_duration_years: float = Field(1.0, ge=0.0, le=30.0)
+    liquidation_cost: float = Field(0.25, ge=0.0, le=1.0)
 
 
 class Simulation(_Section):
@@ -103,6 +122,7 @@ class Scenario(_Section):
     home_prices: HomePriceConfig = HomePriceConfig()
     randomness: RandomnessConfig = RandomnessConfig()
     behaviour: Behaviour = Behaviour()
+    call_valuation: CallValuation = CallValuation()
     path: str = ""
 
     @property

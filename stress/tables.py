@@ -154,4 +154,10 @@ def monte_carlo_summary(result: dict) -> str:
         + (f"; first breach median period {oc['first_breach_period_median']:.0f}"
            if oc.get("first_breach_period_median") else ""),
     ]
+    call = s.get("call") or {}
+    if "exercise_probability" in call:
+        lines.append(f"clean-up call ({call['rule']}): exercised on "
+                     f"{_pct(call['exercise_probability'], call['exercise_probability_se'])} of paths"
+                     + (f", median period {call['call_period_median']:.0f}" if call.get("call_period_median") else "")
+                     + ("; rating stresses run to maturity (no call credit)" if call["rule"] == "never" else ""))
     return "\n".join(lines)

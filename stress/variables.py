@@ -25,6 +25,7 @@ class Variable:
 _PP = ("path", "period")
 _PPT = ("path", "period", "tranche")
 _PT = ("path", "tranche")
+_PPC = ("path", "period", "contract")
 _P = ("path",)
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in (
@@ -38,6 +39,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("excess_cashflow", _PP, "USD", "Excess Cash Flow before it builds OC"),
     Variable("cap_income", _PP, "USD", "derivative contract receipts available for basis risk"),
     Variable("derivative_fee", _PP, "USD", "Net Derivative Fees paid by the trust"),
+    Variable("afr_with_derivatives", _PP, "1", "Available Funds Rate plus derivative receipts x 12 / bonds x "
+                                               "30 / days (a dealer's effective AFR; annual rate, decimal)"),
     Variable("certificate_residual", _PP, "USD", "cash released to the Certificates"),
     Variable("cpr", _PP, "1", "conditional prepayment rate of the period (remittance-report method)"),
     Variable("cdr", _PP, "1", "conditional default rate of the period (remittance-report method)"),
@@ -51,6 +54,10 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("writedown", _PPT, "USD", "Realized Losses allocated to the class in the period"),
     Variable("interest_shortfall", _PPT, "USD", "Unpaid Interest Shortfall Amount outstanding"),
     Variable("basis_risk_carryforward", _PPT, "USD", "Basis Risk Amounts outstanding after the payment"),
+    # per path x period x derivative contract
+    Variable("derivative_notional", _PPC, "USD", "contract notional for the accrual period, after the cap at "
+                                                 "the bonds before the payment date (pro rata)"),
+    Variable("derivative_payment", _PPC, "USD", "contract net settlement, + = the trust receives"),
     # per path x tranche
     Variable("loss_pct", _PT, "1", "principal lost (written down and not reimbursed, or never repaid) "
                                    "as a fraction of original balance"),
@@ -62,6 +69,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("first_oc_breach_period", _P, "1", "first period (1-based) with OC below target after "
                                                 "the build-up period; NaN if none"),
     Variable("call_period", _P, "1", "period (1-based) of the clean-up call; NaN if not exercised"),
+    Variable("call_exercised", _P, "1", "1 if the clean-up call was exercised on the path, else 0"),
 )}
 
 

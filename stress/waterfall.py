@@ -9,12 +9,20 @@ Rate", "Available Funds Rate", "Basis Risk Shortfall Carryforward", "Derivative
 Contracts", "Credit Enhancement", "Realized Losses", "Priority of Payments"),
 for each Payment Date t, classes j in interest-priority order:
 
-0. **Net Derivative Fees.** ``derivative_net[t] < 0`` is paid to the
-   counterparties out of interest before the bonds and lowers the Net Mortgage
-   Rate by ``fee x 12 / pool_balance_prior``. ``derivative_net[t] > 0`` is
-   derivative income, used only for Basis Risk Amounts (step 6).
+0. **Derivative Contracts and Net Derivative Fees.** Each contract's scheduled
+   notional is cut pro rata so that the aggregate never exceeds the bonds
+   outstanding before the Payment Date ("In any given period, the aggregate
+   notional balance of the Derivative Contracts will not exceed the aggregate
+   balance of the Bonds"); each settles net (:mod:`stress.derivatives`). Their
+   sum plus ``derivative_net[t]`` (payments settled outside the list) is the
+   net: ``< 0`` is paid to the counterparties out of interest before the bonds
+   and lowers the Net Mortgage Rate by ``fee x 12 / pool_balance_prior``;
+   ``> 0`` is derivative income, used only for Basis Risk Amounts (step 6).
 1. **Available Funds Rate** = Net Mortgage Rate (after fees) x pool_balance_prior
-   / bonds before the payment x 30 / accrual_days.
+   / bonds before the payment x ``afr_day_count_numerator`` (30) / accrual_days.
+   ``afr_with_derivatives`` adds derivative income x 12 / bonds x 30 / days: the
+   "effective AFR" a dealer's schedule shows when it counts derivative receipts
+   (the coupon is capped by the AFR without them).
 2. **Bond Interest Rate** (``coupon``) = least of (1M LIBOR + margin — times the
    step-up multiple from ``stepup_period`` on —, AFR, ``coupon_cap``);
    interest accrues actual/360 on the balance before the payment.
@@ -32,10 +40,16 @@ for each Payment Date t, classes j in interest-priority order:
    (``reimbursement_rank``); (c) Unpaid Interest Shortfall Amounts, A-1 ... M-4;
    (d) Basis Risk Amounts, A-1 ... M-4, first from derivative income, then from
    Excess Cash Flow; (e) the rest to the Certificates.
-6. **Clean-up call** on ``call_period`` (to-call runs): the pool is bought at par
-   (``pool_balance_end``), that cash joins principal funds, the pool balance and
-   OC target become zero for the rest of that Payment Date, so every bond is
-   retired and carried amounts are paid as far as cash allows.
+6. **Clean-up call** (``call_rule``: ``always`` on ``call_period``, ``never``, or
+   ``economic`` on the first date from ``call_period`` on whose ``pool_value``
+   covers the price): the residual holder deposits the **Redemption Price** =
+   what the trust owes (bonds before the payment, current interest, Unpaid
+   Interest Shortfall, Basis Risk and Allocated Realized Loss Amounts, with the
+   date's carry interest) less the date's own funds (interest after Net
+   Derivative Fees, principal, derivative income up to the Basis Risk
+   Amounts), floored at zero. That cash joins principal funds, the pool balance
+   and OC target become zero for the rest of that Payment Date, and the steps
+   above then pay every amount owed in full (trust agreement section 8.01).
 
 Conventions chosen where the term sheet is silent
 -------------------------------------------------
@@ -50,8 +64,10 @@ Conventions chosen where the term sheet is silent
 - **Unpaid Interest Shortfall Amount**: current interest not paid in step 3
   joins it at once (so it can be paid from Excess Cash Flow the same Payment
   Date); the amount carried from earlier dates bears interest at the class's
-  coupon for the period.
-- **Basis Risk Shortfall Carryforward** bears interest at the class's coupon.
+  coupon for the period when ``shortfall_carry_interest``.
+- **Basis Risk Shortfall Carryforward** bears interest at the class's coupon
+  when ``basis_risk_carry_interest``.
+- **Capped notional** is rounded down to the cent, so the cap is never exceeded.
 - **Derivative income** not needed for Basis Risk Amounts goes to the
   Certificates the same Payment Date (deal file: ``unused_derivative_income``).
 - **Net Derivative Fees larger than interest** are paid out of principal funds
@@ -75,6 +91,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from stress.derivatives import DerivativeContract
 
 _PERIOD_INPUTS = (
     "libor_1m", "accrual_days", "net_interest", "principal_remittance", "realized_loss",
@@ -122,17 +140,34 @@ class WaterfallInputs:
     net_mortgage_rate : (t,) or (p, t) float
         Weighted average net mortgage rate before Net Derivative Fees [annual rate].
     derivative_net : (t,) or (p, t) float
-        Net derivative payment, + = the trust receives [USD]
-        (:func:`stress.derivatives.derivative_payments`).
+        Net derivative payment settled outside ``contracts``, + = the trust
+        receives [USD] (zero in the engines; a trustee's printed swap payment in
+        a tie-out).
     oc_target : (t,) or (p, t) float
         Required overcollateralization [USD].
     coupon_cap : float
-        Fixed cap on the Bond Interest Rate [annual rate] (0.115).
+        Fixed cap on the Bond Interest Rate [annual rate] (deal file ``coupon.fixed_cap``).
+    contracts : tuple of stress.derivatives.DerivativeContract, optional
+        Derivative Contracts with their *scheduled* notional per period; the
+        kernel caps the aggregate at the bonds before each Payment Date, pro
+        rata, and adds their net settlement to ``derivative_net``.
+    afr_day_count_numerator : float
+        The 30 of the Available Funds Rate's "30 / days in the accrual period".
+    basis_risk_carry_interest, shortfall_carry_interest : bool
+        Whether the Basis Risk Shortfall Carryforward / Unpaid Interest Shortfall
+        Amount bears interest at the class's Bond Interest Rate.
     stepup_period : int or (p,) int, optional
         First period index at which the stepped-up margins apply; default never.
     call_period : int or (p,) int, optional
-        Period index of the clean-up call in a to-call run; -1 (default) runs to
-        maturity.
+        First period index on which the clean-up call may be exercised; -1
+        (default): never.
+    call_rule : {"always", "never", "economic"}
+        ``always``: exercised on ``call_period``; ``never``: not exercised (to
+        maturity); ``economic``: on the first period from ``call_period`` on
+        whose ``pool_value`` covers the Redemption Price.
+    pool_value : (t,) or (p, t) float, optional
+        Value of the loans after the period's collections [USD]; needed for
+        ``call_rule="economic"``.
     initial_balance : (j,) float, optional
         Class balances before the first period [USD]; default ``original_balance``.
     reimbursement_rank : (j,) int, optional
@@ -156,9 +191,15 @@ class WaterfallInputs:
     net_mortgage_rate: np.ndarray
     derivative_net: np.ndarray
     oc_target: np.ndarray
-    coupon_cap: float = 0.115
+    coupon_cap: float
+    contracts: tuple = ()
+    afr_day_count_numerator: float = 30.0
+    basis_risk_carry_interest: bool = True
+    shortfall_carry_interest: bool = True
     stepup_period: int | np.ndarray | None = None
     call_period: int | np.ndarray = -1
+    call_rule: str = "always"
+    pool_value: np.ndarray | None = None
     initial_balance: np.ndarray | None = None
     reimbursement_rank: np.ndarray | None = None
     tranche_names: tuple[str, ...] = ()
@@ -225,6 +266,31 @@ class WaterfallInputs:
         if not (np.isfinite(self.coupon_cap) and 0.0 < self.coupon_cap <= 1.0):
             raise ValueError(f"waterfall inputs: coupon_cap = {self.coupon_cap}: must be in (0, 1]")
         set_("coupon_cap", float(self.coupon_cap))
+        if not (np.isfinite(self.afr_day_count_numerator) and 1.0 <= self.afr_day_count_numerator <= 31.0):
+            raise ValueError(f"waterfall inputs: afr_day_count_numerator = {self.afr_day_count_numerator}: "
+                             "must be in [1, 31]")
+        set_("afr_day_count_numerator", float(self.afr_day_count_numerator))
+        set_("contracts", tuple(self.contracts))
+        for c, contract in enumerate(self.contracts):
+            if not isinstance(contract, DerivativeContract):
+                raise ValueError(f"waterfall inputs: contracts[{c}] is a {type(contract).__name__}: "
+                                 "must be a stress.derivatives.DerivativeContract")
+            if contract.notional.shape != (n_t,):
+                raise ValueError(f"waterfall inputs: contracts[{c}] ({contract.name or contract.kind}) has "
+                                 f"{contract.notional.shape[0]} notionals: must have {n_t}, one per period")
+        from stress.kernels.waterfall import CALL_RULES
+
+        if self.call_rule not in CALL_RULES:
+            raise ValueError(f"waterfall inputs: call_rule = {self.call_rule!r}: must be one of {sorted(CALL_RULES)}")
+        if self.pool_value is not None:
+            value = _float_array("pool_value", self.pool_value, ndim=(1, 2))
+            if value.shape[-1] != n_t or (value.ndim == 2 and n_p is not None and value.shape[0] != n_p):
+                raise ValueError(f"waterfall inputs: pool_value has shape {value.shape}: must be ({n_t},) or "
+                                 f"(paths, {n_t}) like the other period inputs")
+            _check_range("pool_value", value, lo=0.0)
+            set_("pool_value", value)
+        elif self.call_rule == "economic":
+            raise ValueError("waterfall inputs: call_rule = 'economic' needs pool_value (the loans' value per period)")
 
         stepup = n_t if self.stepup_period is None else self.stepup_period
         set_("stepup_period", _period_index("stepup_period", stepup, n_p, lo=0, hi=None))
@@ -281,7 +347,13 @@ class WaterfallResult:
     certificate_residual: np.ndarray  #: to the Certificates (incl. unused derivative income)
     call_proceeds: np.ndarray  #: pool purchase price on the call date
     principal_distribution: np.ndarray  #: Principal Distribution Amount paid (step 4)
+    afr_with_derivatives: np.ndarray  #: AFR plus derivative receipts x 12 / bonds x 30 / days (a dealer's "effective AFR")
+    redemption_price: np.ndarray  #: Redemption Price on a date the call was considered (0 otherwise)
+    call_exercised: np.ndarray  #: 1.0 on the Payment Date the clean-up call was exercised
+    derivative_notional: np.ndarray  #: (t, c) or (p, t, c): each contract's notional after the cap at the bonds
+    derivative_payment: np.ndarray  #: (t, c) or (p, t, c): each contract's net settlement, + = to the trust
     tranche_names: tuple[str, ...] = field(default=())
+    contract_names: tuple[str, ...] = field(default=())
 
     def principal_lost(self, last) -> np.ndarray:
         """Principal written down and not reimbursed, plus principal never repaid, after period ``last`` [USD].
@@ -324,11 +396,12 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     ...     stepup_multiple=np.array([2.0, 1.5]), writedown_rank=np.array([-1, 0]),
     ...     libor_1m=[0.02], accrual_days=[30], net_interest=[1.0], principal_remittance=[10.0],
     ...     realized_loss=[0.0], pool_balance_prior=[100.0], pool_balance_end=[90.0],
-    ...     net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0])
+    ...     net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0], coupon_cap=0.115)
     >>> result = run_waterfall(inputs)
     >>> result.principal_paid[0].tolist(), float(result.certificate_residual[0])
     ([9.0, 1.0], 0.79)
     """
+    from stress.kernels import derivatives as kd
     from stress.kernels import waterfall as kw
 
     n_p = inputs.n_paths
@@ -338,6 +411,15 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     period = {name: np.ascontiguousarray(np.broadcast_to(getattr(inputs, name), (n_paths, n_t)),
                                          dtype=np.float64)
               for name in _PERIOD_INPUTS}
+    value = np.zeros(n_t) if inputs.pool_value is None else inputs.pool_value
+    pool_value = np.ascontiguousarray(np.broadcast_to(value, (n_paths, n_t)), dtype=np.float64)
+    contracts = inputs.contracts
+    n_c = len(contracts)
+    kind = np.array([kd.KIND_CODES[c.kind] for c in contracts], dtype=np.int64)
+    notional = np.ascontiguousarray(np.array([c.notional for c in contracts], dtype=np.float64).reshape(n_c, n_t))
+    strike = np.array([c.strike for c in contracts], dtype=np.float64)
+    upper = np.array([np.inf if c.upper_strike is None else c.upper_strike for c in contracts], dtype=np.float64)
+    fixed_30_360 = np.array([c.fixed_daycount == "30/360" for c in contracts], dtype=np.bool_)
     stepup = np.ascontiguousarray(np.broadcast_to(inputs.stepup_period, (n_paths,)), dtype=np.int64)
     call = np.ascontiguousarray(np.broadcast_to(inputs.call_period, (n_paths,)), dtype=np.int64)
     writedown_order = _order_from_rank(inputs.writedown_rank)
@@ -345,20 +427,25 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     # Field-first layout: each output below is a contiguous block, returned without a copy.
     out_tranche = np.empty((len(kw.TRANCHE_FIELDS), n_paths, n_t, n_j))
     out_period = np.empty((len(kw.PERIOD_FIELDS), n_paths, n_t))
+    out_contract = np.empty((len(kw.CONTRACT_FIELDS), n_paths, n_t, n_c))
     kw._waterfall_paths(
         inputs.initial_balance, inputs.margin, inputs.stepup_multiple,
         writedown_order, reimbursement_order,
         period["libor_1m"], period["accrual_days"], period["net_interest"],
         period["principal_remittance"], period["pool_balance_prior"], period["pool_balance_end"],
-        period["net_mortgage_rate"], period["derivative_net"], period["oc_target"],
-        inputs.coupon_cap, stepup, call, out_tranche, out_period,
+        period["net_mortgage_rate"], period["derivative_net"], period["oc_target"], pool_value,
+        kind, notional, strike, upper, fixed_30_360,
+        inputs.coupon_cap, inputs.afr_day_count_numerator, bool(inputs.basis_risk_carry_interest),
+        bool(inputs.shortfall_carry_interest), stepup, call, kw.CALL_RULES[inputs.call_rule],
+        out_tranche, out_period, out_contract,
     )
     if n_p is None:
-        out_tranche, out_period = out_tranche[:, 0], out_period[:, 0]
+        out_tranche, out_period, out_contract = out_tranche[:, 0], out_period[:, 0], out_contract[:, 0]
     arrays = dict(zip(kw.TRANCHE_FIELDS, out_tranche))
     arrays.update(zip(kw.PERIOD_FIELDS, out_period))
-    return WaterfallResult(**arrays,
-                           tranche_names=inputs.tranche_names)
+    arrays.update(zip(kw.CONTRACT_FIELDS, out_contract))
+    return WaterfallResult(**arrays, tranche_names=inputs.tranche_names,
+                           contract_names=tuple(c.name or f"contract_{k}" for k, c in enumerate(contracts)))
 
 
 # -- helpers ------------------------------------------------------------------------

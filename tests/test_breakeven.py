@@ -75,4 +75,18 @@ def test_loss_threshold_separates_the_classes(table):
     assert cdr["A-1"] > cdr["M-1"] >= cdr["M-4"]
     fd = first_dollar[first_dollar.severity == 0.35].set_index("tranche")["breakeven_cdr"]
     assert (cdr >= first_dollar[first_dollar.severity == 0.60].set_index("tranche")["breakeven_cdr"]).all()
-    assert fd.notna().all()
+    # each value is the edge of its own definition, checked by running the deal at it and 0.01 CDR above
+    for j, found, threshold, severity in ((0, fd["A-1"], LOSS_THRESHOLD, 0.35),
+                                          (5, cdr["M-4"], 1e-4 * deal.tranches[5].balance, 0.45)):
+        lost = [class_loss(deal, tape, curve, severity, c, j) for c in (found, found + 1e-4)]
+        assert lost[0] <= threshold < lost[1]
+
+
+def class_loss(deal, tape, curve, severity, cdr, j) -> float:
+    """Principal class j loses at the end of a to-maturity run, 100% PPC, 12-month lag [USD]."""
+    from stress.assumptions import Assumptions
+    from stress.cashflows import run_cashflows
+
+    a = Assumptions(prepayment="100 PPC", default=cdr, severity=severity, liquidation_lag=12)
+    run = run_cashflows(deal, tape, curve, a, to="maturity")
+    return float(run.bonds.principal_lost(run.last_period)[j])

@@ -76,14 +76,36 @@ def test_to_call_retires_bonds_on_the_call_date(deal_module, pool_tape, curve):
     run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="call")
     c = run.call_period
     assert 0 < c < 120
-    # the call is the first date the pool is at or below 25% of the cut-off balance
-    assert run.pool.pool_balance_end[c] <= 0.25 * deal_module.collateral.cutoff_balance
-    assert run.pool.pool_balance_end[c - 1] > 0.25 * deal_module.collateral.cutoff_balance
-    assert run.bonds.balance[c].sum() == pytest.approx(0.0, abs=0.01)
-    assert run.bonds.call_proceeds[c] == pytest.approx(run.pool.pool_balance_end[c])
+    b = run.bonds
+    assert b.balance[c].sum() == pytest.approx(0.0, abs=0.01)
+    # the Redemption Price leaves nothing owed; unneeded swap receipts go to the Certificates
+    for owed in (b.allocated_realized_loss, b.interest_shortfall, b.basis_risk_carryforward):
+        assert owed[c].sum() == 0.0
+    assert b.certificate_residual[c] == pytest.approx(
+        b.derivative_income[c] - b.basis_risk_paid_from_derivatives[c].sum(), abs=0.005)
+    # price = bonds before the date + its current interest - the date's interest and principal funds
+    owed = b.balance[c - 1].sum() + b.interest_paid[c].sum() + b.basis_risk_paid_from_excess[c].sum()
+    funds = run.pool.net_interest[c] - b.derivative_fee[c] + (run.pool.scheduled_principal[c]
+                                                             + run.pool.prepayment[c] + run.pool.recovery[c])
+    assert b.call_proceeds[c] == pytest.approx(owed - funds, abs=0.02)
     summary = run.class_summary()
     call_month = str(run.schedule.unadjusted_dates[c])[:7]
     assert (summary["last_principal"] == call_month).all()
+
+
+def test_call_test_is_not_one_due_period_early(deal_module, pool_tape, curve):
+    """Regression: the 25% test read the balance after the Payment Date's collections,
+    calling (and starting the step-up) one Due Period before the pool balance as of the end
+    of the prior Due Period, the balance the term sheet and the AFR use, reached 25%."""
+    run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="call")
+    c = run.call_period
+    threshold = 0.25 * deal_module.collateral.cutoff_balance
+    assert run.pool.pool_balance_begin[c] <= threshold < run.pool.pool_balance_begin[c - 1]
+    # the old test would have called on c - 1: that date's own collections already took the pool under 25%
+    assert run.pool.pool_balance_end[c - 1] <= threshold
+    to_maturity = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="100 PPC"), to="maturity")
+    a1 = to_maturity.bonds.coupon[:, 0]
+    assert a1[c] == pytest.approx(min(run.libor_1m[c] + 0.0034, to_maturity.bonds.afr[c]))  # not yet stepped up
 
 
 def test_heavy_losses_write_down_from_the_bottom(deal_module, pool_tape, curve):
@@ -113,3 +135,76 @@ def test_step_up_applies_after_a_missed_call(deal_module, pool_tape, curve):
     uncapped = to_maturity.bonds.afr[c + 1] > libor[c + 1] + 0.0068
     assert uncapped and a1[c + 1] == pytest.approx(libor[c + 1] + 0.0068)
     assert to_maturity.class_summary().loc["A-1", "wal_years"] > to_call.class_summary().loc["A-1", "wal_years"]
+
+
+def test_derivative_notional_never_exceeds_the_bonds_at_180_ppc(deal_module, pool_tape, curve):
+    """The schedules assume 30% CPR; at 180% PPC (54% CPR) the bonds fall below them and every
+    contract is cut pro rata to the bonds before the Payment Date."""
+    run = run_cashflows(deal_module, pool_tape, curve, Assumptions(prepayment="180 PPC"), to="maturity")
+    b = run.bonds
+    bonds_before = np.concatenate([[deal_module.bond_balance], b.balance.sum(axis=1)[:-1]])
+    scheduled = np.array([d.notional_schedule_on(run.schedule.unadjusted_dates) for d in deal_module.derivatives]).T
+    cut = scheduled.sum(axis=1) > bonds_before
+    assert cut.sum() >= 3  # at this speed the bonds fall below the 30%-CPR schedules
+    notional = b.derivative_notional
+    assert (notional.sum(axis=1) <= bonds_before + 1e-6).all()
+    # where it binds: the contracts add up to the bonds (to the cent each) in their scheduled proportions
+    np.testing.assert_allclose(notional[cut].sum(axis=1), bonds_before[cut], rtol=0, atol=0.02)
+    share = (bonds_before[cut] / scheduled[cut].sum(axis=1))[:, None]
+    np.testing.assert_allclose(notional[cut], scheduled[cut] * share, rtol=0, atol=0.01)
+    assert (notional[~cut] == scheduled[~cut]).all()
+    # each swap settles on its capped notional: N x (L - K) x days / 360, legs rounded to the cent
+    t = int(np.flatnonzero(cut)[0])
+    days, libor = run.schedule.accrual_days[t], run.libor_1m[t]
+    for c, d in enumerate(deal_module.derivatives):
+        n = notional[t, c]
+        want = np.floor(n * libor * days / 360 * 100 + 0.5) / 100 - np.floor(n * d.fixed_rate * days / 360 * 100 + 0.5) / 100
+        assert b.derivative_payment[t, c] == pytest.approx(want, abs=0.011)
+    table = run.period_table()
+    for d in deal_module.derivatives:
+        assert f"{d.name} notional" in table and f"{d.name} net payment" in table
+    np.testing.assert_allclose(table["swap-2004-05 notional"].to_numpy(), notional[: len(table), 1])
+
+
+def test_deal_file_coupon_keys_reach_the_waterfall(deal_module, pool_tape, curve):
+    """afr_day_count_numerator, fixed_cap and the two carry-interest switches change the run."""
+    a = Assumptions(prepayment="100 PPC")
+    base = run_cashflows(deal_module, pool_tape, curve, a, to="call", n_periods=60)
+
+    def with_coupon(**change):
+        deal = deal_module.model_copy(update={"coupon": deal_module.coupon.model_copy(update=change)})
+        return run_cashflows(deal, pool_tape, curve, a, to="call", n_periods=60)
+
+    r31 = with_coupon(afr_day_count_numerator=31)
+    np.testing.assert_allclose(r31.bonds.afr[:3], base.bonds.afr[:3] * 31 / 30, rtol=1e-12)
+    capped = with_coupon(fixed_cap=0.01)  # a 1% cap binds from the first period (LIBOR 1.10% + margins)
+    assert capped.bonds.coupon[0].max() == 0.01 and base.bonds.coupon[0].max() > 0.01
+    # Carried amounts: +1000 bp without the swaps builds Basis Risk Amounts, and defaults without
+    # advancing leave current interest unpaid; the switches decide whether what is carried earns interest.
+    stressed = curve.shifted(1000.0, from_month=1).floored(0.0)
+    no_swaps = deal_module.model_copy(update={"derivatives": ()})
+    bad = Assumptions(prepayment="100 PPC", default=0.20, severity=0.5, liquidation_lag=12, advancing=False)
+
+    def carried(**change):
+        deal = no_swaps.model_copy(update={"coupon": no_swaps.coupon.model_copy(update=change)})
+        b = run_cashflows(deal, pool_tape, stressed, bad, to="maturity", n_periods=60).bonds
+        return b.basis_risk_carryforward.sum(), b.interest_shortfall.sum()
+
+    brcf, uis = carried()
+    assert brcf > 0 and uis > 0
+    assert carried(basis_risk_carry_interest=False)[0] < brcf
+    assert carried(shortfall_carry_interest=False)[1] < uis
+
+
+def test_oc_build_up_allowance_is_a_deal_key():
+    from stress.engine import build_context
+    from stress.scenario import load_scenario
+
+    scenario = load_scenario("forward")
+    ctx = build_context(scenario)
+    deal = ctx.deal
+    longer = deal.model_copy(update={"overcollateralization": deal.overcollateralization.model_copy(
+        update={"build_up_months": 9})})
+    # the target first steps up on the 2004-08-25 payment date (period index 6); breaches count 6 / 9 later
+    assert ctx.oc_breach_from == 6 + 6
+    assert build_context(scenario, deal=longer).oc_breach_from == 6 + 9

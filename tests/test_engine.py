@@ -31,17 +31,45 @@ def scenario(**sections):
     return parse_scenario(data, source="test.toml")
 
 
-def test_zero_volatility_equals_deterministic_engine_path_for_path():
-    s = scenario(rates={"model": "deterministic"}, home_prices={"volatility": 0.0})
+@pytest.mark.parametrize("call, to", [("always", "call"), ("never", "maturity")])
+def test_zero_volatility_equals_deterministic_engine_path_for_path(call, to):
+    """``call = "always"`` / ``"never"`` reproduce the deterministic to-call / to-maturity runs."""
+    s = scenario(scenario={"call": call}, rates={"model": "deterministic"}, home_prices={"volatility": 0.0})
     ctx = build_context(s)
-    paths, pool, bonds, call = chunk_cashflows(ctx, np.arange(3))
-    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to="call")
-    for k in range(3):
+    paths, pool, bonds, called = chunk_cashflows(ctx, np.arange(2))
+    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to=to)
+    for k in range(2):
         np.testing.assert_array_equal(pool["pool_balance_end"][k], det.pool.pool_balance_end)
         np.testing.assert_array_equal(bonds.balance[k], det.bonds.balance)
         np.testing.assert_array_equal(bonds.interest_paid[k], det.bonds.interest_paid)
         np.testing.assert_array_equal(bonds.certificate_residual[k], det.bonds.certificate_residual)
-        assert call[k] == det.call_period
+        np.testing.assert_array_equal(bonds.derivative_payment[k], det.bonds.derivative_payment)
+        assert called[k] == (det.call_period if to == "call" else -1)
+
+
+@pytest.mark.parametrize("valuation, calls", [
+    # loans worth par (no rate discount, recoveries in full): the loans cover the Redemption Price
+    ({"discount_margin": -0.05, "liquidation_cost": 0.0}, True),
+    # a buyer asking LIBOR + 20% with 30 years of duration values performing loans at zero, and
+    # liquidation costs of 100% leave nothing for the defaulted ones
+    ({"discount_margin": 0.20, "rate_duration_years": 30.0, "liquidation_cost": 1.0}, False),
+])
+def test_an_economic_call_follows_the_value_of_the_loans(valuation, calls):
+    s = scenario(scenario={"call": "economic"}, call_valuation=valuation, rates={"model": "deterministic"},
+                 home_prices={"volatility": 0.0})
+    ctx = build_context(s)
+    _, pool, bonds, called = chunk_cashflows(ctx, np.arange(1))
+    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to="call" if calls else "maturity")
+    if calls:  # worth more than the price on the first call date: called there, as "always" would
+        assert called[0] == det.call_period >= 0
+    else:  # worth less: not called, the margins step up and the deal runs on as if to maturity ...
+        first = det.call_period
+        assert called[0] != first and bonds.redemption_price[0, first] > 0
+        last = called[0] if called[0] >= 0 else ctx.n_periods
+        np.testing.assert_array_equal(bonds.balance[0, :last], det.bonds.balance[:last])
+        # ... until, if ever, nothing is owed beyond the date's own funds (a zero price costs nothing)
+        if called[0] >= 0:
+            assert bonds.redemption_price[0, called[0]] == 0.0
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +107,13 @@ def test_cash_conservation_on_every_path(small):
 
 def test_outputs_are_consistent(small):
     ds = run_monte_carlo(small, n_paths=4, chunk_size=4, scheduler="synchronous")
-    assert set(ds.dims) == {"path", "period", "tranche"}
+    assert set(ds.dims) == {"path", "period", "tranche", "contract"}
+    assert list(ds["contract"].values) == ["swap-2004-04", "swap-2004-05"]
     assert str(ds["date"].values[0])[:10] == "2004-02-25"
+    # each path's contracts never run above its bonds before the payment date
+    before = np.concatenate([np.full((4, 1), 1e9), ds["bond_balance"].values[:, :-1]], axis=1)
+    assert (ds["derivative_notional"].sum("contract").values <= before + 1e-6).all()
+    assert float(ds["derivative_notional"].sel(period=4).sum("contract").max()) == pytest.approx(479_659_400.0)
     # loss_pct in [0, 1]; WAL positive; the pool never negative
     assert float(ds["loss_pct"].min()) >= 0.0 and float(ds["loss_pct"].max()) <= 1.0
     assert float(ds["wal_years"].min()) > 0.0

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stress.derivatives import DerivativeContract
 from stress.kernels import waterfall as kw
 from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
 
@@ -18,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/reference holds the read
 from reference.waterfall_reference import reference_waterfall  # noqa: E402
 
 CENT = 0.005  # "to the cent": amounts agree within half a cent
-RATE_FIELDS = ("coupon", "afr")
+RATE_FIELDS = ("coupon", "afr", "afr_with_derivatives")
+NAME_FIELDS = ("tranche_names", "contract_names")
 
 
 def cents(x):
@@ -44,13 +46,14 @@ def impac_2002_8_december_2002() -> WaterfallInputs:
         derivative_net=[0.0],  # the swap payment is already out of the interest remittance
         principal_remittance=[principal], realized_loss=[0.0],
         pool_balance_prior=[pool_prior], pool_balance_end=[pool_prior - principal],
-        net_mortgage_rate=[net_mortgage_rate], oc_target=[2_250_000.01],
+        net_mortgage_rate=[net_mortgage_rate], oc_target=[2_250_000.01], coupon_cap=0.115,
     )
 
 
 def test_ties_to_the_impac_2002_8_december_2002_distribution_to_the_cent():
+    # The AFR here is the printed class B rate (the inputs back it out), so this test checks the
+    # distribution, not the AFR; the next test derives the AFR from the report's own inputs.
     r = run_waterfall(impac_2002_8_december_2002())
-    assert r.afr[0] == pytest.approx(0.023504705, abs=1e-12)
     np.testing.assert_allclose(r.coupon[0], [0.0184, 0.023504705], rtol=0, atol=1e-12)
     # Class A at LIBOR + 0.46%; class B capped at the AFR, 52,187.79, plus the
     # basis-risk carryforward 32,850.18 paid from excess cash: 85,037.97 in all.
@@ -69,6 +72,32 @@ def test_ties_to_the_impac_2002_8_december_2002_distribution_to_the_cent():
     assert r.cash_out()[0] == pytest.approx(1_719_690.28, abs=1e-6)  # TOTAL AVAILABLE FUNDS
 
 
+def test_the_2002_8_available_funds_rate_follows_from_the_printed_net_mortgage_rate():
+    """AFR = (Net Mortgage Rate - Net Derivative Fees x 12 / loans) x loans / bonds x 30 / days, from
+    the report's printed "Current Periods Net Mortgage Rate" 3.6565%, "Swap Contract Payment Amounts"
+    196,900.19 (paid by the trust), the loans' principal balance 342,705,940.30, the bonds' 447,750,000
+    and the 29-day accrual period (2002-11-27 .. 2002-12-25); printed "Available Funds Rate" 2.3505%."""
+    loans, bonds, swap, nmr, days = 342_705_940.30, 447_750_000.00, 196_900.19, 0.036565, 29
+    principal = 872_926.86
+    r = run_waterfall(replace(
+        impac_2002_8_december_2002(), net_mortgage_rate=[nmr], derivative_net=[-swap],
+        net_interest=[846_763.42 + swap],  # TOTAL INTEREST is after the swap payment; the waterfall pays it
+        pool_balance_prior=[loans], pool_balance_end=[loans - principal], oc_target=[0.0]))
+    by_hand = (nmr - swap * 12 / loans) * loans / bonds * 30 / days  # 2.9670% x 0.76540 x 1.03448
+    assert r.afr[0] == pytest.approx(by_hand, rel=1e-12)
+    # 2.3493% against the printed 2.3505%. The 1.2 bp left is more than the printing of the inputs
+    # explains (3.6565% to 1e-6 moves the AFR by < 0.01 bp), so the trustee's inputs differ slightly
+    # from what it prints (for example its loan balance for the ratio); 1.5 bp bounds that residual,
+    # while every other reading misses by far more: without the swap payment (2.895%), with the
+    # pool balance implied by the printed OC, 450,000,001 (3.085%), or 30/31 for 30/29 (2.273%).
+    assert r.afr[0] == pytest.approx(0.023505, abs=0.00015)
+    for wrong in (nmr * loans / bonds * 30 / days, (nmr - swap * 12 / loans) * 450_000_001 / bonds * 30 / days,
+                  (nmr - swap * 12 / loans) * loans / bonds * 30 / 31):
+        assert abs(wrong - 0.023505) > 0.0005
+    # class B is capped at the AFR: its rate sits where the printed Pass-Through Rate 2.3504705% does
+    assert r.coupon[0, 1] == r.afr[0]
+
+
 # -- a loss that wipes out OC and writes down the most junior class, by hand ----------
 
 def loss_case() -> WaterfallInputs:
@@ -82,7 +111,7 @@ def loss_case() -> WaterfallInputs:
         pool_balance_prior=[1_000_000.0, 990_000.0, 900_000.0],
         pool_balance_end=[990_000.0, 900_000.0, 890_000.0],
         net_mortgage_rate=[0.06, 0.06, 0.06], derivative_net=[0.0, 0.0, 0.0],
-        oc_target=[50_000.0, 50_000.0, 0.0],
+        oc_target=[50_000.0, 50_000.0, 0.0], coupon_cap=0.115,
     )
 
 
@@ -162,7 +191,21 @@ def random_inputs(seed: int, *, n_paths: int | None = None, fee_spill: bool = Tr
     call = int(rng.integers(0, n_t)) if rng.random() < 0.4 else -1
     if n_paths is not None and rng.random() < 0.5:
         call = rng.integers(-1, n_t, n_paths)
+    # Contracts whose schedules sometimes run above the bonds, so the cap binds.
+    contracts = tuple(
+        DerivativeContract(kind=kind, notional=cents(bonds * rng.uniform(0.0, 1.5) * rng.uniform(0, 1, n_t)
+                                                     * (rng.random(n_t) < 0.8)),
+                           strike=float(rng.uniform(0.0, 0.08)),
+                           upper_strike=0.12 if kind == "corridor" else None,
+                           fixed_daycount=str(rng.choice(["actual/360", "30/360"])), name=f"c{k}")
+        for k, kind in enumerate(rng.choice(["cap", "corridor", "swap"] if fee_spill else ["cap", "corridor"],
+                                            int(rng.integers(0, 4)))))
+    call_rule = str(rng.choice(["always", "never", "economic"]))
+    pool_value = cents(pool_end * rng.uniform(0.5, 1.2, shape))
     return WaterfallInputs(
+        contracts=contracts, call_rule=call_rule, pool_value=pool_value,
+        afr_day_count_numerator=float(rng.choice([30.0, 31.0])),
+        basis_risk_carry_interest=bool(rng.random() < 0.7), shortfall_carry_interest=bool(rng.random() < 0.7),
         original_balance=balance, margin=rng.uniform(0, 0.03, n_j),
         stepup_multiple=rng.choice([1.0, 1.5, 2.0], n_j), writedown_rank=rank,
         libor_1m=libor, accrual_days=rng.integers(28, 32, n_t).astype(float),
@@ -175,12 +218,12 @@ def random_inputs(seed: int, *, n_paths: int | None = None, fee_spill: bool = Tr
 
 def path_of(result: WaterfallResult, p: int) -> WaterfallResult:
     return replace(result, **{f.name: getattr(result, f.name)[p]
-                              for f in fields(result) if f.name != "tranche_names"})
+                              for f in fields(result) if f.name not in NAME_FIELDS})
 
 
 def assert_results_agree(got: WaterfallResult, want: WaterfallResult):
     for f in fields(WaterfallResult):
-        if f.name == "tranche_names":
+        if f.name in NAME_FIELDS:
             continue
         a, b = getattr(got, f.name), getattr(want, f.name)
         if f.name in RATE_FIELDS:
@@ -210,10 +253,11 @@ def cash_in(inputs: WaterfallInputs, r: WaterfallResult) -> np.ndarray:
             + cents(inputs.principal_remittance) + r.call_proceeds)
 
 
-def live_periods(inputs: WaterfallInputs) -> np.ndarray:
-    """Periods up to and including the call (all periods when run to maturity)."""
+def live_periods(inputs: WaterfallInputs, r: WaterfallResult) -> np.ndarray:
+    """Periods up to and including the exercised call (all periods when it never is)."""
     t = np.arange(inputs.n_periods)
-    call = np.asarray(inputs.call_period)[..., None]
+    exercised = r.call_exercised > 0
+    call = np.where(exercised.any(axis=-1), exercised.argmax(axis=-1), -1)[..., None]
     return (call < 0) | (t <= call)
 
 
@@ -222,15 +266,17 @@ def live_periods(inputs: WaterfallInputs) -> np.ndarray:
 def test_cash_in_equals_cash_out_and_nothing_goes_negative(seed, starve, fee_spill):
     inputs = random_inputs(seed, n_paths=2, starve_interest=starve, fee_spill=fee_spill)
     r = run_waterfall(inputs)
-    live = live_periods(inputs)
+    live = live_periods(inputs, r)
     np.testing.assert_allclose(np.where(live, cash_in(inputs, r), 0.0), r.cash_out(), rtol=0, atol=1e-6)
+    # the aggregate notional never exceeds the bonds before the Payment Date
+    before = np.concatenate([np.broadcast_to(inputs.initial_balance, (2, 1, inputs.original_balance.size)),
+                             r.balance[:, :-1]], axis=1)
+    assert (r.derivative_notional.sum(axis=-1) <= before.sum(axis=-1) + 1e-6).all()
     for f in fields(WaterfallResult):
-        if f.name not in ("tranche_names", "afr", "oc"):
+        if f.name not in NAME_FIELDS + ("afr", "afr_with_derivatives", "oc", "derivative_payment"):
             values = getattr(r, f.name)
             assert (values >= 0).all(), f.name
     # principal paid never exceeds the balance; balance + principal + writedown roll forward
-    before = np.concatenate([np.broadcast_to(inputs.initial_balance, (2, 1, inputs.original_balance.size)),
-                             r.balance[:, :-1]], axis=1)
     rolled = before - r.principal_paid - r.writedown
     np.testing.assert_allclose(np.where(live[..., None], rolled, 0.0), r.balance, rtol=0, atol=1e-6)
     if not fee_spill:
@@ -244,15 +290,15 @@ def test_cash_in_equals_cash_out_and_nothing_goes_negative(seed, starve, fee_spi
 def test_a_to_call_run_retires_every_bond_and_stops(seed):
     inputs = random_inputs(seed)
     call = inputs.n_periods - 1 if inputs.n_periods < 3 else inputs.n_periods // 2
-    r = run_waterfall(replace(inputs, call_period=call))
-    np.testing.assert_array_equal(r.balance[call], 0.0)
-    # the loans are bought at par, but never for less than retires every bond at par
-    before = r.balance[call - 1].sum() if call > 0 else inputs.initial_balance.sum()
-    redemption = cents(before - cents(inputs.principal_remittance[call]))
-    assert r.call_proceeds[call] == max(cents(inputs.pool_balance_end[call]), redemption)
+    r = run_waterfall(replace(inputs, call_period=call, call_rule="always"))
+    assert r.call_exercised[call] == 1.0 and r.call_exercised.sum() == 1.0
+    # the Redemption Price pays everything owed: nothing is left outstanding on any class
+    for owed in (r.balance, r.allocated_realized_loss, r.interest_shortfall, r.basis_risk_carryforward):
+        np.testing.assert_array_equal(owed[call], 0.0)
+    assert r.call_proceeds[call] == r.redemption_price[call]
     after = slice(call + 1, None)
     for f in fields(WaterfallResult):
-        if f.name not in ("tranche_names", "afr"):
+        if f.name not in NAME_FIELDS + ("afr", "afr_with_derivatives"):
             assert (getattr(r, f.name)[after] == 0).all(), f.name
     assert np.isnan(r.afr[after]).all()
 
@@ -313,8 +359,8 @@ def test_bad_inputs_are_refused_with_the_field_named(change, message):
 
 
 def test_result_fields_match_the_kernel_layout():
-    names = [f.name for f in fields(WaterfallResult) if f.name != "tranche_names"]
-    assert names == list(kw.TRANCHE_FIELDS) + list(kw.PERIOD_FIELDS)
+    names = [f.name for f in fields(WaterfallResult) if f.name not in NAME_FIELDS]
+    assert names == list(kw.TRANCHE_FIELDS) + list(kw.PERIOD_FIELDS) + list(kw.CONTRACT_FIELDS)
 
 
 def test_kernel_gives_the_same_answer_from_many_threads():
@@ -326,3 +372,86 @@ def test_kernel_gives_the_same_answer_from_many_threads():
     with ThreadPoolExecutor(4) as pool:
         for got in pool.map(lambda _: run_waterfall(inputs), range(8)):
             assert_results_agree(got, want)
+
+
+# -- the clean-up call pays what the trust owes (trust agreement section 8.01) ----------
+
+def carried_amounts_then_call(**change) -> WaterfallInputs:
+    """Period 0 leaves unpaid interest, basis risk and a written-down class; period 1 is the call."""
+    inputs = WaterfallInputs(
+        original_balance=np.array([900.0, 100.0]), margin=np.array([0.0, 0.0]), stepup_multiple=np.array([2.0, 1.5]),
+        writedown_rank=np.array([-1, 0]), tranche_names=("A", "B"),
+        libor_1m=[0.12, 0.12], accrual_days=[30, 30], net_interest=[3.00, 4.00], principal_remittance=[0.0, 10.0],
+        realized_loss=[20.0, 0.0], pool_balance_prior=[1_000.0, 980.0], pool_balance_end=[980.0, 970.0],
+        net_mortgage_rate=[0.06, 0.06], derivative_net=[0.0, 0.0], oc_target=[0.0, 0.0], coupon_cap=0.115,
+        call_period=1, call_rule="always")
+    return replace(inputs, **change)
+
+
+def test_the_redemption_price_pays_principal_interest_shortfalls_basis_risk_and_losses():
+    r = run_waterfall(carried_amounts_then_call())
+    # Period 0, by hand: AFR 6% caps both classes (LIBOR 12% -> 11.50% cap); interest due 4.50 / 0.50,
+    # 3.00 paid to A; Basis Risk Shortfall 8.63 - 4.50 = 4.13 and 0.96 - 0.50 = 0.46; the 20.00
+    # loss writes B down to 80.
+    np.testing.assert_array_equal(r.interest_shortfall[0], [1.50, 0.50])
+    np.testing.assert_array_equal(r.basis_risk_carryforward[0], [4.13, 0.46])
+    np.testing.assert_array_equal(r.allocated_realized_loss[0], [0.0, 20.0])
+    # Period 1 owes: bonds 980.00; current interest 4.50 + 0.40; shortfalls with a month's interest at
+    # 6% 1.51 + 0.50; basis risk 4.13 + 0.02 + 4.13 = 8.28 and 0.46 + 0.00 + (0.77 - 0.40) = 0.83;
+    # B's Allocated Realized Loss Amount 20.00: 1,016.02 in all. The date's own funds are 4.00 of
+    # interest and 10.00 of principal, so the residual holder deposits 1,002.02 (more than the
+    # loans' 970.00 par balance, which used to be the price).
+    assert r.redemption_price[1] == 1_002.02 and r.call_proceeds[1] == 1_002.02
+    np.testing.assert_array_equal(r.principal_paid[1], [900.0, 80.0])
+    np.testing.assert_array_equal(r.arla_reimbursed[1], [0.0, 20.0])
+    np.testing.assert_array_equal(r.shortfall_paid[1], [2.01, 0.90])
+    np.testing.assert_array_equal(r.basis_risk_paid_from_excess[1], [8.28, 0.83])
+    for owed in (r.balance, r.allocated_realized_loss, r.interest_shortfall, r.basis_risk_carryforward):
+        np.testing.assert_array_equal(owed[1], 0.0)
+    assert r.certificate_residual[1] == 0.0
+
+
+@pytest.mark.parametrize("value, called", [(1_002.01, False), (1_002.02, True)])
+def test_an_economic_call_is_exercised_only_when_the_loans_cover_the_redemption_price(value, called):
+    r = run_waterfall(carried_amounts_then_call(call_rule="economic", pool_value=[5_000.0, value]))
+    assert r.redemption_price[1] == 1_002.02
+    assert r.call_exercised[1] == float(called)
+    assert (r.balance[1].sum() == 0.0) == called
+    never = run_waterfall(carried_amounts_then_call(call_rule="never"))
+    if not called:  # the deal runs on exactly as if the call did not exist
+        np.testing.assert_array_equal(r.balance, never.balance)
+        assert r.redemption_price[1] == 1_002.02 and never.redemption_price[1] == 0.0
+
+
+# -- the Derivative Contracts: notional never above the bonds ----------------------------
+
+def test_contract_notionals_are_cut_pro_rata_to_the_bonds_before_the_payment_date():
+    swap = DerivativeContract("swap", notional=[600.0, 600.0], strike=0.02, name="swap")
+    cap = DerivativeContract("cap", notional=[900.0, 300.0], strike=0.10, name="cap")
+    r = run_waterfall(carried_amounts_then_call(contracts=(swap, cap), call_rule="never"))
+    # period 0: 1,500 scheduled against 1,000 of bonds: x 2/3 -> 400.00 and 600.00
+    np.testing.assert_array_equal(r.derivative_notional[0], [400.0, 600.0])
+    # swap: 400 x (12% - 2%) / 12 = 3.33 (legs 4.00 - 0.67); cap: 600 x 2% / 12 = 1.00
+    np.testing.assert_array_equal(r.derivative_payment[0], [3.33, 1.00])
+    assert r.derivative_income[0] == 4.33
+    # period 1: 900 scheduled against bonds of 980 before the date: no cut
+    np.testing.assert_array_equal(r.derivative_notional[1], [600.0, 300.0])
+    # the effective AFR adds the receipts at the AFR's annualization: 4.33 x 12 / 1,000 x 30 / 30
+    assert r.afr_with_derivatives[0] == pytest.approx(0.06 + 4.33 * 12 / 1_000, rel=1e-12)
+
+
+# -- deal-file switches reach the waterfall ----------------------------------------------
+
+def test_afr_day_count_numerator_and_carry_interest_switches_move_the_output():
+    base = run_waterfall(carried_amounts_then_call(call_rule="never"))
+    r31 = run_waterfall(carried_amounts_then_call(call_rule="never", afr_day_count_numerator=31.0))
+    assert r31.afr[0] == pytest.approx(base.afr[0] * 31 / 30, rel=1e-12)
+    no_brcf = run_waterfall(carried_amounts_then_call(call_rule="never", basis_risk_carry_interest=False))
+    # A's carryforward 4.13 earns 0.02 at 6% for 30 days only when the deal says it bears interest
+    assert base.basis_risk_carryforward[1, 0] == 4.13 + 0.02 + 4.13
+    assert no_brcf.basis_risk_carryforward[1, 0] == 4.13 + 4.13
+    no_uis = run_waterfall(carried_amounts_then_call(call_rule="never", shortfall_carry_interest=False))
+    assert base.interest_shortfall[1, 0] == pytest.approx(1.50 + 0.01 + 0.50)  # 4.00 of 4.50 paid
+    assert no_uis.interest_shortfall[1, 0] == pytest.approx(1.50 + 0.50)
+    capped = run_waterfall(carried_amounts_then_call(call_rule="never", coupon_cap=0.10))
+    assert capped.basis_risk_shortfall[0, 0] == cents(900 * 0.10 / 12) - 4.50

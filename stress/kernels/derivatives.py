@@ -7,7 +7,7 @@ numba only; the public function, the conventions and validation are in
 from __future__ import annotations
 
 from stress.accelerate import kernel
-from stress.kernels.waterfall import _round_cents  # one rounding rule for all money
+from stress.kernels.money import _round_cents  # one rounding rule for all money
 
 CAP = 0
 CORRIDOR = 1

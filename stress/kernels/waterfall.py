@@ -14,11 +14,11 @@ subtraction so that float noise never accumulates into a cent.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from stress.accelerate import kernel
+from stress.kernels.derivatives import _contract_payment
+from stress.kernels.money import _floor_cents, _round_cents  # noqa: F401 (re-exported)
 
 # Per-tranche outputs: out_tranche[field, ..., t, j]
 BALANCE = 0
@@ -53,18 +53,25 @@ DERIVATIVE_FEE = 7
 CERTIFICATE_RESIDUAL = 8
 CALL_PROCEEDS = 9
 PRINCIPAL_DISTRIBUTION = 10
+AFR_WITH_DERIVATIVES = 11
+REDEMPTION_PRICE = 12
+CALL_EXERCISED = 13
 PERIOD_FIELDS = (
     "afr", "oc", "oc_target", "oc_release", "excess_cashflow", "extra_principal",
     "derivative_income", "derivative_fee", "certificate_residual", "call_proceeds",
-    "principal_distribution",
+    "principal_distribution", "afr_with_derivatives", "redemption_price", "call_exercised",
 )
 
+# Per-contract outputs: out_contract[field, ..., t, c]
+CONTRACT_NOTIONAL = 0
+CONTRACT_PAYMENT = 1
+CONTRACT_FIELDS = ("derivative_notional", "derivative_payment")
 
-@kernel
-def _round_cents(x):
-    # Half-up to the cent. The same expression is used by the reference twin so
-    # both round identically (float64, no fastmath: bit-for-bit reproducible).
-    return math.floor(x * 100.0 + 0.5) / 100.0
+# Clean-up call rules (``call_rule``).
+CALL_NEVER = 0  # to maturity: the call is never exercised
+CALL_ALWAYS = 1  # exercised on the first date it may be
+CALL_ECONOMIC = 2  # exercised on the first eligible date the pool is worth the redemption price
+CALL_RULES = {"never": CALL_NEVER, "always": CALL_ALWAYS, "economic": CALL_ECONOMIC}
 
 
 @kernel
@@ -108,18 +115,22 @@ def _pay_pro_rata(amount, balance, out_pay):
     return amount
 
 
-# j = tranches, t = periods
+# j = tranches, t = periods, c = derivative contracts
 @kernel
 def _waterfall_path(
     balance0, margin, stepup_multiple, writedown_order, reimbursement_order,  # (j,) / (k,)
     libor_1m, accrual_days, net_interest, principal_remittance,  # (t,)
-    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (t,)
-    coupon_cap, stepup_period, call_period,  # scalars
+    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target, pool_value,  # (t,)
+    contract_kind, contract_notional, contract_strike, contract_upper, contract_fixed_30_360,  # (c,), (c, t), ...
+    coupon_cap, afr_numerator, brcf_interest, uis_interest,  # scalars
+    stepup_period, call_period, call_rule,  # scalars
     out_tranche,  # (len(TRANCHE_FIELDS), t, j)
     out_period,  # (len(PERIOD_FIELDS), t)
+    out_contract,  # (len(CONTRACT_FIELDS), t, c)
 ):
     n_t = libor_1m.shape[0]
     n_j = balance0.shape[0]
+    n_c = contract_kind.shape[0]
     # State carried from one Payment Date to the next.
     balance = np.empty(n_j)
     arla = np.zeros(n_j)  # Allocated Realized Loss Amount outstanding
@@ -127,6 +138,7 @@ def _waterfall_path(
     brcf = np.zeros(n_j)  # Basis Risk Shortfall Carryforward outstanding
     for j in range(n_j):
         balance[j] = _round_cents(balance0[j])
+    called = False
     # Scratch for one Payment Date.
     coupon = np.zeros(n_j)
     interest_due = np.zeros(n_j)
@@ -138,32 +150,46 @@ def _waterfall_path(
                 out_tranche[f, t, j] = 0.0
         for f in range(out_period.shape[0]):
             out_period[f, t] = 0.0
-        if call_period >= 0 and t > call_period:
+        for f in range(out_contract.shape[0]):
+            for c in range(n_c):
+                out_contract[f, t, c] = 0.0
+        if called:
             out_period[AFR, t] = np.nan  # no bonds after the call
+            out_period[AFR_WITH_DERIVATIVES, t] = np.nan
             continue
 
-        is_call = t == call_period
         days = accrual_days[t]
         pool_prior = _round_cents(pool_balance_prior[t])
         pool_end = _round_cents(pool_balance_end[t])
         principal_funds = _round_cents(principal_remittance[t])
         target = _round_cents(oc_target[t])
-        call_proceeds = 0.0
-        if is_call:
-            # The loans are bought at the redemption price: their par balance,
-            # but never less than what retires every bond at par (the indenture
-            # redeems the bonds at 100%); the trust holds no loans afterwards (so
-            # no OC target either).
-            bonds_outstanding = 0.0
-            for j in range(n_j):
-                bonds_outstanding += balance[j]
-            call_proceeds = max(pool_end, _round_cents(bonds_outstanding - principal_funds))
-            principal_funds = _round_cents(principal_funds + call_proceeds)
-            pool_end = 0.0
-            target = 0.0
+        bonds = 0.0
+        for j in range(n_j):
+            bonds += balance[j]
+        bonds = _round_cents(bonds)  # before the Payment Date
+
+        # Derivative Contracts: the aggregate notional never exceeds the bonds
+        # before the Payment Date (the balance the accrual period's interest is
+        # on); when the schedules would, every contract is cut pro rata.
+        scheduled = 0.0
+        for c in range(n_c):
+            scheduled += contract_notional[c, t]
+        scale = 1.0
+        if scheduled > bonds:
+            scale = bonds / scheduled
+        net = derivative_net[t]
+        for c in range(n_c):
+            notional = _floor_cents(contract_notional[c, t] * scale)
+            amount = 0.0
+            if notional > 0.0:
+                amount = _contract_payment(contract_kind[c], notional, contract_strike[c], contract_upper[c],
+                                           contract_fixed_30_360[c], libor_1m[t], days)
+            out_contract[CONTRACT_NOTIONAL, t, c] = notional
+            out_contract[CONTRACT_PAYMENT, t, c] = amount
+            net += amount
 
         # Net Derivative Fees come out of interest first, then (rarely) principal.
-        net = _round_cents(derivative_net[t])
+        net = _round_cents(net)
         fee = -net if net < 0.0 else 0.0
         income = net if net > 0.0 else 0.0
         interest_funds = _round_cents(_round_cents(net_interest[t]) - fee)
@@ -180,16 +206,15 @@ def _waterfall_path(
         nmr = net_mortgage_rate[t]
         if pool_prior > 0.0:
             nmr = nmr - fee * 12.0 / pool_prior
-        bonds = 0.0
-        for j in range(n_j):
-            bonds += balance[j]
-        bonds = _round_cents(bonds)
         if bonds > 0.0:
-            afr = max(nmr * pool_prior / bonds * 30.0 / days, 0.0)
+            afr = max(nmr * pool_prior / bonds * afr_numerator / days, 0.0)
             out_period[AFR, t] = afr
+            # What a dealer's "effective AFR" shows: derivative receipts added at the same annualization.
+            out_period[AFR_WITH_DERIVATIVES, t] = afr + income * 12.0 / bonds * afr_numerator / days
         else:
             afr = np.inf  # no bonds: the AFR does not bind (carried amounts still accrue)
             out_period[AFR, t] = np.nan
+            out_period[AFR_WITH_DERIVATIVES, t] = np.nan
 
         # Coupons, current interest, Basis Risk Shortfall, interest on carried amounts.
         for j in range(n_j):
@@ -203,8 +228,38 @@ def _waterfall_path(
             interest_due[j] = _round_cents(balance[j] * c * days / 360.0)
             brs = _round_cents(_round_cents(balance[j] * full_rate * days / 360.0) - interest_due[j])
             out_tranche[BASIS_RISK_SHORTFALL, t, j] = brs
-            uis[j] = _round_cents(uis[j] + _round_cents(uis[j] * c * days / 360.0))
-            brcf[j] = _round_cents(brcf[j] + _round_cents(brcf[j] * c * days / 360.0) + brs)
+            if uis_interest:
+                uis[j] = _round_cents(uis[j] + _round_cents(uis[j] * c * days / 360.0))
+            if brcf_interest:
+                brcf[j] = _round_cents(brcf[j] + _round_cents(brcf[j] * c * days / 360.0))
+            brcf[j] = _round_cents(brcf[j] + brs)
+
+        # Clean-up call: the Redemption Price is what the trust owes (bond principal,
+        # current interest, Unpaid Interest Shortfall, Basis Risk and Allocated
+        # Realized Loss Amounts; Net Derivative Fees are already paid above) less
+        # the Payment Date's own funds; derivative income counts only up to the
+        # Basis Risk Amounts it may pay.
+        is_call = False
+        if call_period >= 0 and t >= call_period and call_rule != CALL_NEVER:
+            if call_rule == CALL_ECONOMIC or t == call_period:
+                owed = bonds
+                brcf_total = 0.0
+                for j in range(n_j):
+                    owed += interest_due[j] + uis[j] + brcf[j] + arla[j]
+                    brcf_total += brcf[j]
+                funds = interest_funds + principal_funds + min(income, brcf_total)
+                price = _round_cents(max(owed - funds, 0.0))
+                out_period[REDEMPTION_PRICE, t] = price
+                is_call = call_rule == CALL_ALWAYS or pool_value[t] >= price
+                if is_call:
+                    # The residual holder deposits the price and takes the loans: no
+                    # pool and no OC target are left after this Payment Date.
+                    called = True
+                    out_period[CALL_EXERCISED, t] = 1.0
+                    out_period[CALL_PROCEEDS, t] = price
+                    principal_funds = _round_cents(principal_funds + price)
+                    pool_end = 0.0
+                    target = 0.0
 
         # (1) Interest funds, sequentially.
         for j in range(n_j):
@@ -257,8 +312,9 @@ def _waterfall_path(
             out_tranche[WRITEDOWN, t, j] = w
             under = _round_cents(under - w)
         if is_call:
-            # Bonds are retired at the call: whatever the cash could not pay is a
-            # loss to the class, the senior-most class included, most junior first.
+            # Bonds are retired at the call; the Redemption Price covers them, so this
+            # only guards against a price that could not: what the cash could not pay
+            # is a loss to the class, the senior-most class included, most junior first.
             for j in range(n_j - 1, -1, -1):
                 if under <= 0.0:
                     break
@@ -299,7 +355,6 @@ def _waterfall_path(
         out_period[CERTIFICATE_RESIDUAL, t] = _round_cents(excess + income)
         out_period[DERIVATIVE_INCOME, t] = net if net > 0.0 else 0.0
         out_period[DERIVATIVE_FEE, t] = fee_paid
-        out_period[CALL_PROCEEDS, t] = call_proceeds
 
         bonds = 0.0
         for j in range(n_j):
@@ -311,15 +366,18 @@ def _waterfall_path(
         out_period[OC, t] = _round_cents(pool_end - bonds)
 
 
-# p = paths, j = tranches, t = periods
+# p = paths, j = tranches, t = periods, c = derivative contracts
 @kernel
 def _waterfall_paths(
     balance0, margin, stepup_multiple, writedown_order, reimbursement_order,  # (j,) / (k,)
     libor_1m, accrual_days, net_interest, principal_remittance,  # (p, t)
-    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target,  # (p, t)
-    coupon_cap, stepup_period, call_period,  # scalar, (p,), (p,)
+    pool_balance_prior, pool_balance_end, net_mortgage_rate, derivative_net, oc_target, pool_value,  # (p, t)
+    contract_kind, contract_notional, contract_strike, contract_upper, contract_fixed_30_360,  # (c,), (c, t), ...
+    coupon_cap, afr_numerator, brcf_interest, uis_interest,  # scalars
+    stepup_period, call_period, call_rule,  # (p,), (p,), scalar
     out_tranche,  # (len(TRANCHE_FIELDS), p, t, j): field first, so each output is one block
     out_period,  # (len(PERIOD_FIELDS), p, t)
+    out_contract,  # (len(CONTRACT_FIELDS), p, t, c)
 ):
     # Paths are independent; one serial loop keeps the kernel deterministic and
     # lets dask's threads (nogil) provide the parallelism across chunks.
@@ -328,7 +386,9 @@ def _waterfall_paths(
             balance0, margin, stepup_multiple, writedown_order, reimbursement_order,
             libor_1m[p], accrual_days[p], net_interest[p], principal_remittance[p],
             pool_balance_prior[p], pool_balance_end[p], net_mortgage_rate[p],
-            derivative_net[p], oc_target[p],
-            coupon_cap, stepup_period[p], call_period[p],
-            out_tranche[:, p], out_period[:, p],
+            derivative_net[p], oc_target[p], pool_value[p],
+            contract_kind, contract_notional, contract_strike, contract_upper, contract_fixed_30_360,
+            coupon_cap, afr_numerator, brcf_interest, uis_interest,
+            stepup_period[p], call_period[p], call_rule,
+            out_tranche[:, p], out_period[:, p], out_contract[:, p],
         )

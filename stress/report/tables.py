@@ -94,7 +94,7 @@ def deal_facts(deal) -> pd.DataFrame:
     for dv in deal.derivatives:
         rate = dv.fixed_rate if dv.kind == "swap" else dv.strike
         what = "pays fixed" if dv.kind == "swap" else "strike"
-        rows.append((f"Derivative {dv.name}", f"{dv.kind}, notional USD {dv.notional:,.0f}, {dv.start} to {dv.end}, "
+        rows.append((f"Derivative {dv.name}", f"{dv.kind}, notional USD {dv.initial_notional:,.0f}, {dv.start} to {dv.end}, "
                                                f"{what} {rate:.4%}"))
     return pd.DataFrame(rows, columns=["Item", "Value"])
 

@@ -26,8 +26,9 @@ TRANCHE_OUTPUTS = (
 PERIOD_OUTPUTS = (
     "afr", "oc", "oc_target", "oc_release", "excess_cashflow", "extra_principal",
     "derivative_income", "derivative_fee", "certificate_residual", "call_proceeds",
-    "principal_distribution",
+    "principal_distribution", "afr_with_derivatives", "redemption_price", "call_exercised",
 )
+CONTRACT_OUTPUTS = ("derivative_notional", "derivative_payment")
 
 
 def round_cents(x: float) -> float:
@@ -66,11 +67,44 @@ def net_mortgage_rate_after_net_derivative_fees(net_mortgage_rate, net_derivativ
     return net_mortgage_rate
 
 
-def available_funds_rate(net_mortgage_rate, pool_balance_prior, bond_balance, accrual_days):
+def available_funds_rate(net_mortgage_rate, pool_balance_prior, bond_balance, accrual_days, numerator):
     """Net Mortgage Rate x (pool / bonds) x 30 / days; infinite (does not bind) with no bonds."""
     if bond_balance > 0.0:
-        return max(net_mortgage_rate * pool_balance_prior / bond_balance * 30.0 / accrual_days, 0.0)
+        return max(net_mortgage_rate * pool_balance_prior / bond_balance * numerator / accrual_days, 0.0)
     return math.inf
+
+
+def floor_cents(x: float) -> float:
+    """Down to the cent (the kernel's ``_floor_cents``)."""
+    return math.floor(x * 100.0 + 1e-6) / 100.0
+
+
+def contract_settlement(contract, notional, libor, accrual_days):
+    """One contract's net settlement for the period, + = to the trust (cap, corridor or pay-fixed swap)."""
+    if contract.kind == "cap":
+        return round_cents(notional * max(libor - contract.strike, 0.0) * accrual_days / 360.0)
+    if contract.kind == "corridor":
+        return round_cents(notional * max(min(libor, contract.upper_strike) - contract.strike, 0.0)
+                           * accrual_days / 360.0)
+    floating = round_cents(notional * libor * accrual_days / 360.0)
+    fixed_days = 30.0 if contract.fixed_daycount == "30/360" else accrual_days
+    return round_cents(floating - round_cents(notional * contract.strike * fixed_days / 360.0))
+
+
+def derivative_contracts(contracts, t, bond_balance, libor, accrual_days, net, out):
+    """"In any given period, the aggregate notional balance of the Derivative Contracts
+    will not exceed the aggregate balance of the Bonds": scheduled notionals are cut
+    pro rata to the bonds before the Payment Date. Returns ``net`` plus the contracts'
+    net settlements."""
+    scheduled = sum_in_order([float(c.notional[t]) for c in contracts])
+    scale = bond_balance / scheduled if scheduled > bond_balance else 1.0
+    for k, contract in enumerate(contracts):
+        notional = floor_cents(float(contract.notional[t]) * scale)
+        amount = contract_settlement(contract, notional, libor, accrual_days) if notional > 0.0 else 0.0
+        out["derivative_notional"][k] = notional
+        out["derivative_payment"][k] = amount
+        net += amount
+    return net
 
 
 def interest(balance, rate, accrual_days):
@@ -89,15 +123,31 @@ def bond_interest_rate_and_basis_risk_shortfall(bond, libor, afr, coupon_cap, st
     return round_cents(at_libor_plus_margin - bond.current_interest)
 
 
-def carry_forward_with_interest(bond, basis_risk_shortfall_amount, accrual_days):
-    """Carried amounts bear interest at the Bond Interest Rate; the new Basis Risk
-    Shortfall Amount joins the Basis Risk Shortfall Carryforward."""
+def carry_forward_with_interest(bond, basis_risk_shortfall_amount, accrual_days, *, uis_interest, brcf_interest):
+    """Carried amounts bear interest at the Bond Interest Rate (when the deal says so);
+    the new Basis Risk Shortfall Amount joins the Basis Risk Shortfall Carryforward."""
     rate = bond.bond_interest_rate
     uis = bond.unpaid_interest_shortfall_amount
-    bond.unpaid_interest_shortfall_amount = round_cents(uis + interest(uis, rate, accrual_days))
+    if uis_interest:
+        bond.unpaid_interest_shortfall_amount = round_cents(uis + interest(uis, rate, accrual_days))
     brcf = bond.basis_risk_carryforward
-    bond.basis_risk_carryforward = round_cents(
-        brcf + interest(brcf, rate, accrual_days) + basis_risk_shortfall_amount)
+    if brcf_interest:
+        brcf = round_cents(brcf + interest(brcf, rate, accrual_days))
+    bond.basis_risk_carryforward = round_cents(brcf + basis_risk_shortfall_amount)
+
+
+def redemption_price(bonds, bond_balance, interest_funds, principal_funds, derivative_income):
+    """What the trust owes the Bondholders on the call date (principal, current interest,
+    Unpaid Interest Shortfall, Basis Risk and Allocated Realized Loss Amounts) less the
+    Payment Date's own funds; derivative income counts only up to the Basis Risk Amounts."""
+    owed = bond_balance
+    basis_risk = 0.0
+    for bond in bonds:
+        owed += (bond.current_interest + bond.unpaid_interest_shortfall_amount + bond.basis_risk_carryforward
+                 + bond.allocated_realized_loss_amount)
+        basis_risk += bond.basis_risk_carryforward
+    funds = interest_funds + principal_funds + min(derivative_income, basis_risk)
+    return round_cents(max(owed - funds, 0.0))
 
 
 # -- Priority of Payments ------------------------------------------------------------
@@ -246,30 +296,25 @@ def basis_risk_amounts(bonds, funds, out_key, out):
 
 # -- one Payment Date, and the whole path --------------------------------------------
 
-def payment_date(bonds, t, inputs: WaterfallInputs, path: int, out):
+def payment_date(bonds, t, inputs: WaterfallInputs, path: int, out, state):
     """Distribute one Payment Date's available funds; fills ``out`` (dict of this
-    period's outputs)."""
+    period's outputs). ``state["called"]`` becomes True when the call is exercised."""
     def at(name):
         arr = getattr(inputs, name)
         return float(arr[path, t] if arr.ndim == 2 else arr[t])
 
     call_period = _for_path(inputs.call_period, path)
     stepup_period = _for_path(inputs.stepup_period, path)
-    clean_up_call = t == call_period
     days = at("accrual_days")
     pool_balance_prior = round_cents(at("pool_balance_prior"))
     pool_balance_end = round_cents(at("pool_balance_end"))
     principal_funds = round_cents(at("principal_remittance"))
     oc_target = round_cents(at("oc_target"))
-    call_proceeds = 0.0
-    if clean_up_call:
-        # the loans are bought at par, but never for less than retires every bond at par
-        call_proceeds = max(pool_balance_end, round_cents(aggregate_balance(bonds) - principal_funds))
-        principal_funds = round_cents(principal_funds + call_proceeds)
-        pool_balance_end = 0.0
-        oc_target = 0.0
+    bond_balance = round_cents(aggregate_balance(bonds))
 
-    derivative_net = round_cents(at("derivative_net"))
+    derivative_net = derivative_contracts(inputs.contracts, t, bond_balance, at("libor_1m"), days,
+                                          at("derivative_net"), out)
+    derivative_net = round_cents(derivative_net)
     net_derivative_fees = -derivative_net if derivative_net < 0.0 else 0.0
     derivative_income = derivative_net if derivative_net > 0.0 else 0.0
     interest_funds, principal_funds, fees_paid = pay_net_derivative_fees(
@@ -277,16 +322,35 @@ def payment_date(bonds, t, inputs: WaterfallInputs, path: int, out):
 
     nmr = net_mortgage_rate_after_net_derivative_fees(
         at("net_mortgage_rate"), net_derivative_fees, pool_balance_prior)
-    bond_balance = round_cents(aggregate_balance(bonds))
-    afr = available_funds_rate(nmr, pool_balance_prior, bond_balance, days)
+    numerator = inputs.afr_day_count_numerator
+    afr = available_funds_rate(nmr, pool_balance_prior, bond_balance, days, numerator)
     out["afr"] = afr if math.isfinite(afr) else math.nan
+    out["afr_with_derivatives"] = (afr + derivative_income * 12.0 / bond_balance * numerator / days
+                                   if math.isfinite(afr) else math.nan)
 
     for j, bond in enumerate(bonds):
         brs = bond_interest_rate_and_basis_risk_shortfall(
             bond, at("libor_1m"), afr, inputs.coupon_cap, t >= stepup_period, days)
         out["coupon"][j] = bond.bond_interest_rate
         out["basis_risk_shortfall"][j] = brs
-        carry_forward_with_interest(bond, brs, days)
+        carry_forward_with_interest(bond, brs, days, uis_interest=inputs.shortfall_carry_interest,
+                                    brcf_interest=inputs.basis_risk_carry_interest)
+
+    # Clean-up call: considered on the first eligible date ("always"), or on every date
+    # from it ("economic", exercised when the loans are worth the Redemption Price).
+    clean_up_call = False
+    if inputs.call_rule != "never" and 0 <= call_period <= t and (inputs.call_rule == "economic"
+                                                                  or t == call_period):
+        price = redemption_price(bonds, bond_balance, interest_funds, principal_funds, derivative_income)
+        out["redemption_price"] = price
+        clean_up_call = inputs.call_rule == "always" or at("pool_value") >= price
+        if clean_up_call:
+            state["called"] = True
+            out["call_exercised"] = 1.0
+            out["call_proceeds"] = price
+            principal_funds = round_cents(principal_funds + price)
+            pool_balance_end = 0.0
+            oc_target = 0.0
 
     interest_funds = interest_funds_sequentially(bonds, interest_funds, out)
 
@@ -313,7 +377,6 @@ def payment_date(bonds, t, inputs: WaterfallInputs, path: int, out):
     out["certificate_residual"] = round_cents(excess + derivative_left)
     out["derivative_income"] = derivative_income
     out["derivative_fee"] = fees_paid
-    out["call_proceeds"] = call_proceeds
     for j, bond in enumerate(bonds):
         out["balance"][j] = bond.balance
         out["allocated_realized_loss"][j] = bond.allocated_realized_loss_amount
@@ -335,19 +398,27 @@ def reference_waterfall(inputs: WaterfallInputs, path: int = 0) -> WaterfallResu
     """Run one path (``path`` indexes (p, t) inputs) through every Payment Date."""
     n_t = inputs.n_periods
     n_j = inputs.original_balance.shape[0]
+    n_c = len(inputs.contracts)
     bonds = [Bond(round_cents(float(inputs.initial_balance[j])), float(inputs.margin[j]),
                   float(inputs.stepup_multiple[j])) for j in range(n_j)]
-    call_period = _for_path(inputs.call_period, path)
     tranche = {name: np.zeros((n_t, n_j)) for name in TRANCHE_OUTPUTS}
     period = {name: np.zeros(n_t) for name in PERIOD_OUTPUTS}
+    contract = {name: np.zeros((n_t, n_c)) for name in CONTRACT_OUTPUTS}
+    state = {"called": False}
     for t in range(n_t):
-        if 0 <= call_period < t:  # nothing after the clean-up call
+        if state["called"]:  # nothing after the clean-up call
             period["afr"][t] = math.nan
+            period["afr_with_derivatives"][t] = math.nan
             continue
         out = {name: np.zeros(n_j) for name in TRANCHE_OUTPUTS}
-        payment_date(bonds, t, inputs, path, out)
+        out.update({name: 0.0 for name in PERIOD_OUTPUTS})
+        out.update({name: np.zeros(n_c) for name in CONTRACT_OUTPUTS})
+        payment_date(bonds, t, inputs, path, out, state)
         for name in TRANCHE_OUTPUTS:
             tranche[name][t] = out[name]
         for name in PERIOD_OUTPUTS:
             period[name][t] = out[name]
-    return WaterfallResult(**tranche, **period, tranche_names=inputs.tranche_names)
+        for name in CONTRACT_OUTPUTS:
+            contract[name][t] = out[name]
+    return WaterfallResult(**tranche, **period, **contract, tranche_names=inputs.tranche_names,
+                           contract_names=tuple(c.name or f"contract_{k}" for k, c in enumerate(inputs.contracts)))
