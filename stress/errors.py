@@ -38,3 +38,7 @@ class TapeError(StressInputError):
 
 class ScenarioError(StressInputError):
     """A scenario, curve or assumption input that is missing or out of range."""
+
+
+class HistoryFileError(StressInputError):
+    """A market-history file (home prices, rates) that is missing or breaks a rule (gap, duplicate, bad level)."""
