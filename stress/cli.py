@@ -419,10 +419,31 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=_cmd_breakeven)
 
+    cal = sub.add_parser("calibrate", help="estimate model parameters on history")
+    cal_sub = cal.add_subparsers(dest="what")
+    hpi = cal_sub.add_parser("hpi", help="home-price model by maximum likelihood on Case-Shiller history")
+    hpi.add_argument("--data", type=Path, default=None, help="history CSV (default: the shipped hpi_monthly.csv)")
+    hpi.add_argument("--start", default=None, help="first month YYYY-MM (default: the file's)")
+    hpi.add_argument("--end", default=None, help="last month YYYY-MM (default: the file's)")
+    hpi.add_argument("--state-at", default="2004-01", help="month of the initial state (default: 2004-01, cut-off)")
+    hpi.add_argument("--compare", action="store_true", help="also fit the simpler variants (log-lik, AIC)")
+    hpi.set_defaults(func=_cmd_calibrate_hpi)
+
     from stress.report.cli_hook import add_report_parser
 
     add_report_parser(sub)
     return parser
+
+
+def _cmd_calibrate_hpi(args) -> int:
+    from stress.rates.hpi_estimation import SPECS, fit_hpi_model, format_fit, load_hpi_history
+
+    history = load_hpi_history(args.data)
+    fit = fit_hpi_model(history, start=args.start, end=args.end)
+    others = [fit_hpi_model(history, spec=s, start=args.start, end=args.end) for s in SPECS if s != fit.spec] \
+        if args.compare else None
+    print(format_fit(fit, state_month=args.state_at, history=history, comparison=others))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
