@@ -195,3 +195,20 @@ def test_estimation_recovers_known_parameters_from_synthetic_history():
         for attr, truth in (("phi", cfg.monthly_ar), ("beta", cfg.momentum), ("kappa", cfg.error_correction)):
             assert abs(getattr(est, attr) - truth) < 4 * est.se[attr], (region, attr, getattr(est, attr), truth)
         np.testing.assert_allclose(est.seasonal, seasonal, atol=4 * max(est.se["s1"], 1e-4))
+
+
+# -- the command -------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "{tmp}/none.csv"], "history file {tmp}/none.csv: not found"),
+    (["--start", "2004"], "start = '2004': must be a month written YYYY-MM"),
+    (["--start", "2020-01"], "holds 55 months: need at least 60"),
+])
+def test_calibrate_command_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
+    from stress.cli import main
+
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["calibrate", "hpi", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("stress: error: ") and "\n" not in err
+    assert message.replace("{tmp}", str(tmp_path)) in err

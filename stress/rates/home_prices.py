@@ -70,7 +70,7 @@ def log_hpi_moments(config: HomePriceConfig, n_months: int, *, california: bool 
     a = np.zeros((dim, dim))
     b = np.zeros(dim)
     load = np.zeros(dim)
-    # new growth: mu (1 - phi - beta + beta) ... written out term by term
+    # u' = (mu - phi mu - beta mu) + phi u + beta/12 (u + ... + u[-11]) - kappa x + th1 e + th2 e[-1] + sigma eps
     row = np.zeros(dim)
     row[0] += phi
     row[:12] += beta / 12.0
