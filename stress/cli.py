@@ -436,16 +436,37 @@ def build_parser() -> argparse.ArgumentParser:
     be.set_defaults(func=_cmd_breakeven)
 
     rt = sub.add_parser("ratings", help="rating-level stresses (loan-level FF x LS) per class, to maturity")
-    rt.add_argument("--deal", default=None)
-    rt.add_argument("--tape", default=None)
+    rt.add_argument("--deal", default=None, help="deal TOML (default: the reference deal)")
+    rt.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
     rt.add_argument("--criteria", default=None, help="rating-criteria TOML (default: scenarios/ratings/agency_levels)")
-    rt.add_argument("--json", action="store_true")
+    rt.add_argument("--json", action="store_true", help="machine-readable output")
     rt.set_defaults(func=_cmd_ratings)
+
+    cal = sub.add_parser("calibrate", help="estimate model parameters on history")
+    cal_sub = cal.add_subparsers(dest="what")
+    hpi = cal_sub.add_parser("hpi", help="home-price model by maximum likelihood on Case-Shiller history")
+    hpi.add_argument("--data", type=Path, default=None, help="history CSV (default: the shipped hpi_monthly.csv)")
+    hpi.add_argument("--start", default=None, help="first month YYYY-MM (default: the file's)")
+    hpi.add_argument("--end", default=None, help="last month YYYY-MM (default: the file's)")
+    hpi.add_argument("--state-at", default="2004-01", help="month of the initial state (default: 2004-01, cut-off)")
+    hpi.add_argument("--compare", action="store_true", help="also fit the simpler variants (log-lik, AIC)")
+    hpi.set_defaults(func=_cmd_calibrate_hpi)
 
     from stress.report.cli_hook import add_report_parser
 
     add_report_parser(sub)
     return parser
+
+
+def _cmd_calibrate_hpi(args) -> int:
+    from stress.rates.hpi_estimation import SPECS, fit_hpi_model, format_fit, load_hpi_history
+
+    history = load_hpi_history(args.data)
+    fit = fit_hpi_model(history, start=args.start, end=args.end)
+    others = [fit_hpi_model(history, spec=s, start=args.start, end=args.end) for s in SPECS if s != fit.spec] \
+        if args.compare else None
+    print(format_fit(fit, state_month=args.state_at, history=history, comparison=others))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

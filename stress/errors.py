@@ -43,3 +43,7 @@ class ScenarioError(StressInputError):
 class OutputError(StressInputError):
     """An output location that cannot be written: a file where a folder is needed, an existing
     result without ``--overwrite``, a folder that cannot be created."""
+
+
+class HistoryFileError(StressInputError):
+    """A market-history file (home prices, rates) that is missing or breaks a rule (gap, duplicate, bad level)."""

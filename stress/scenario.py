@@ -7,7 +7,7 @@ A scenario is a TOML file under ``scenarios/`` with these tables (all but
                      call ("economic" | "always" | "never": how a to-call run calls)
     [simulation]     paths, seed, chunk_size
     [rates]          short-rate model, curve, volatility, basis spreads, shocks
-    [home_prices]    national HPI drift / vol / autocorrelation, California factor
+    [home_prices]    home-price model (momentum / error correction, estimated on history), California process
     [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge
     [behaviour]      mode ("models" | "vectors" | "scaled"), parameters file,
                      vector assumptions and multipliers, servicing switches

@@ -221,7 +221,7 @@ def test_scenario_tables_parse():
                                                         "libor_1m, libor_6m, libor_12m, cmt_1y)"),
     ({"rates": {"curve": "flat"}}, "rates.curve = 'flat': must be \"forward\", \"static\""),
     ({"rates": {"all_indices_to": 0.9}}, "rates.all_indices_to = 0.9: must be in [0, 0.5]"),
-    ({"home_prices": {"autocorrelation": 1.0}}, "home_prices.autocorrelation = 1.0: must be in [0, 0.99]"),
+    ({"home_prices": {"monthly_ar": 1.0}}, "home_prices.monthly_ar = 1.0: must be in [-0.99, 0.99]"),
     ({"home_prices": {"california": {"correlation": 2}}}, "home_prices.california.correlation = 2: must be in [-1, 1]"),
     ({"randomness": {"quasi_random": "halton"}}, "randomness.quasi_random = 'halton': must be 'none' or 'sobol'"),
     ({"randomness": {"brownian_bridge": True}}, "randomness.brownian_bridge = True: allowed only with quasi_random"),

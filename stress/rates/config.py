@@ -56,17 +56,36 @@ CMT basis (``basis_spreads.cmt_1y`` unset)
     constant: the quoted 1Y CMT minus the bond-equivalent 12-month LIBOR,
     about -24 bp). So the zero-volatility case reproduces the curve's
     ``cmt_1y`` for any input curve.
-Home prices (drift 3%/yr, volatility 5%/yr, monthly autocorrelation 0.85)
-    Long-run US house-price growth is close to inflation plus a small real
-    gain (OFHEO's 1975-2003 national index averaged ~5.5%/yr nominal in a
-    higher-inflation era); 3% is a neutral base, not the 2004 boom. The
-    national index's annual changes had a standard deviation of about 3-5%;
-    5% errs on the stressful side. Monthly repeat-sales indices show strongly
-    autocorrelated growth (momentum and smoothing, ~0.8-0.9).
-California (volatility 10%/yr, correlation 0.7 with national)
-    California's OFHEO index swung about twice as much as the nation's
-    (1990s bust: -15% over five years while the nation rose), with a
-    correlation to the national innovations well below one.
+Home prices (``[home_prices]``, national, and ``[home_prices.california]``)
+    Estimated, not assumed: conditional Gaussian maximum likelihood
+    (:mod:`stress.rates.hpi_estimation`, ``stress calibrate hpi``) on
+    ``stress/data/history/hpi_monthly.csv``: S&P CoreLogic Case-Shiller
+    national and Los Angeles / San Diego / San Francisco indices (California =
+    their equal-weight geometric mean), not seasonally adjusted with monthly
+    seasonal dummies, 1987-01 to 2024-07 (438 months per region after
+    conditioning on 13), both regions jointly. Estimates (SE):
+
+    ==================  ==================  ==================
+    parameter           national            California
+    ==================  ==================  ==================
+    drift [/yr]         0.0402 (0.0031)     0.0494 (0.0046)
+    monthly_ar          0.555 (0.050)       0.487 (0.081)
+    momentum            0.367 (0.061)       0.400 (0.086)
+    error_correction    0.0056 (0.0015)     0.0082 (0.0022)
+    moving_average      0.595 (0.051),      0.523 (0.080),
+                        0.438 (0.046)       0.410 (0.070)
+    volatility          0.00637 (0.00022)   0.01479 (0.00050)
+    correlation                             0.524 (0.037)
+    ==================  ==================  ==================
+
+    Log-likelihood 3975.9 (39 parameters, AIC -7873.8) against 3892.3 (29
+    parameters, AIC -7726.7) for the AR(1) on monthly growth estimated on the
+    same months. The initial state is the data's at January 2004 (the deal's
+    cut-off): trailing 12-month growth 9.7% national and 16.0% California, the
+    deseasonalized level 14.5% (national) and 26.4% (California) above its
+    estimated trend, and the last two months' innovations.
+Rate correlation (0)
+    The estimation does not include rates; no correlation is imposed.
 
 These are approximate, documented starting points; a production scenario
 should state its own calibration.
@@ -150,45 +169,114 @@ class RateModelConfig(_Settings):
         return load_curve(spec, n_months=n_months)
 
 
-class CaliforniaConfig(_Settings):
-    """Regional home-price factor for California (63% of the reference pool)."""
+def _twelve_growths(value):
+    """``initial_growth``: one number (all 12 months) or 12 numbers, oldest first."""
+    if value is None:
+        return None
+    values = [float(value)] * 12 if isinstance(value, (int, float)) else [float(v) for v in value]
+    if len(values) != 12:
+        raise ValueError(f"must be one number or 12 numbers (oldest month first), got {len(values)}")
+    if any(not -1.0 <= v <= 1.0 for v in values):
+        raise ValueError("each month's annualized growth must be in [-1, 1]")
+    return tuple(values)
+
+
+class _RegionHpi(_Settings):
+    """One region's home-price process (see :class:`HomePriceConfig` for the equations).
+
+    Units: ``drift`` [log growth per year]; ``volatility`` [innovation standard
+    deviation per sqrt(year) = monthly sigma x sqrt(12)]; ``error_correction``
+    [per month]; ``initial_growth`` [annualized monthly log growth, decimal per
+    year]; ``initial_gap`` [log, decimal]; ``initial_innovations`` [monthly log
+    growth, decimal].
+    """
+
+    drift: float = Field(0.04018, ge=-0.5, le=0.5)
+    volatility: float = Field(0.00637, ge=0.0, le=0.5)
+    monthly_ar: float = Field(0.5549, ge=-0.99, le=0.99)
+    momentum: float = Field(0.3672, ge=-1.0, le=1.0)
+    error_correction: float = Field(0.00559, ge=0.0, le=0.5)
+    moving_average: tuple[float, float] = (0.5946, 0.4383)
+    initial_growth: tuple[float, ...] | None = (0.0831, 0.0494, 0.0417, 0.0550, 0.0710, 0.1045,
+                                                 0.1246, 0.1328, 0.1237, 0.1189, 0.1272, 0.1366)
+    initial_gap: float = Field(0.1450, ge=-1.0, le=1.0)
+    initial_innovations: tuple[float, float] = (0.00187, 0.00154)
+
+    @field_validator("initial_growth", mode="before")
+    @classmethod
+    def _growths(cls, value):
+        return _twelve_growths(value)
+
+    @field_validator("moving_average")
+    @classmethod
+    def _ma(cls, value):
+        if any(not -0.99 <= v <= 0.99 for v in value):
+            raise ValueError("each coefficient must be in [-0.99, 0.99]")
+        return value
+
+    @field_validator("initial_innovations")
+    @classmethod
+    def _innovations(cls, value):
+        if any(not -0.1 <= v <= 0.1 for v in value):
+            raise ValueError("each innovation must be in [-0.1, 0.1] (monthly log growth)")
+        return value
+
+    def growth_history(self) -> tuple[float, ...]:
+        """The 12 initial months' annualized growth (``drift`` each when ``initial_growth`` is None)."""
+        return (self.drift,) * 12 if self.initial_growth is None else self.initial_growth
+
+
+class CaliforniaConfig(_RegionHpi):
+    """Regional home-price process for California (63% of the reference pool).
+
+    Its own momentum-error-correction process (defaults: the California
+    estimates and its January 2004 state), with innovations correlated
+    ``correlation`` with the national ones.
+    """
 
     enabled: bool = False
-    drift: float | None = Field(None, ge=-0.5, le=0.5)
-    volatility: float = Field(0.10, ge=0.0, le=0.5)
-    correlation: float = Field(0.7, ge=-1.0, le=1.0)
+    drift: float = Field(0.04939, ge=-0.5, le=0.5)
+    volatility: float = Field(0.01479, ge=0.0, le=0.5)
+    monthly_ar: float = Field(0.4865, ge=-0.99, le=0.99)
+    momentum: float = Field(0.4000, ge=-1.0, le=1.0)
+    error_correction: float = Field(0.00816, ge=0.0, le=0.5)
+    moving_average: tuple[float, float] = (0.5232, 0.4096)
+    initial_growth: tuple[float, ...] | None = (0.0688, 0.0558, 0.0872, 0.0721, 0.1071, 0.1619,
+                                                 0.2118, 0.2452, 0.2462, 0.2328, 0.2270, 0.2053)
+    initial_gap: float = Field(0.2640, ge=-1.0, le=1.0)
+    initial_innovations: tuple[float, float] = (0.00343, 0.00159)
+    correlation: float = Field(0.5242, ge=-1.0, le=1.0)
 
 
-class HomePriceConfig(_Settings):
-    """The ``[home_prices]`` table: monthly AR(1) log-growth of a home-price index.
+class HomePriceConfig(_RegionHpi):
+    """The ``[home_prices]`` table: a momentum / error-correction model of monthly home-price growth.
 
-    ``g[t] = mu + phi (g[t-1] - mu) + s eps[t]``, ``log HPI[t] = log HPI[t-1] + g[t]``,
-    with ``mu = drift / 12`` and ``s = volatility * (1 - phi) / sqrt(12)``, so
-    that ``volatility`` is the long-run annualized volatility of log HPI.
+    Deseasonalized monthly log growth ``u``, trailing 12-month growth ``a``
+    and log gap ``x`` of the level to its trend (growing at ``mu``)::
+
+        u[t] = mu + phi (u[t-1] - mu) + beta (a[t-1] / 12 - mu) - kappa x[t-1]
+               + e[t] + theta1 e[t-1] + theta2 e[t-2],          e[t] = sigma eps[t]
+        a[t] = u[t] + ... + u[t-11],   x[t] = x[t-1] + u[t] - mu,   log HPI[t] = log HPI[t-1] + u[t]
+
+    with ``mu = drift / 12``, ``sigma = volatility / sqrt(12)``, ``phi =
+    monthly_ar``, ``beta = momentum``, ``kappa = error_correction``,
+    ``(theta1, theta2) = moving_average`` and month 0's state (the 12 last
+    months' growth, the gap, the last two innovations) from ``initial_*``.
+    ``volatility = 0`` gives the deterministic conditional-mean path.
 
     Attributes
     ----------
-    drift : float
-        Expected log growth [decimal per year].
-    volatility : float
-        Long-run annualized volatility of log HPI [decimal per sqrt(year)].
-    autocorrelation : float
-        phi, the month-to-month autocorrelation of log growth, in [0, 0.99].
-    initial_growth : float or None
-        Growth of the month before cut-off [decimal per year]; None = ``drift``.
+    drift, volatility, monthly_ar, momentum, error_correction, moving_average,
+    initial_growth, initial_gap, initial_innovations
+        The national process (units on :class:`_RegionHpi`).
     california : CaliforniaConfig
-        Optional regional factor, same AR(1) form with its own drift and vol;
-        its innovations have correlation ``california.correlation`` with the
-        national ones.
+        Optional regional process; its innovations have correlation
+        ``california.correlation`` with the national ones.
     rate_correlation : float
         Correlation between the national HPI innovation and the first rate
         factor's innovation (positive = home prices rise when rates rise).
     """
 
-    drift: float = Field(0.03, ge=-0.5, le=0.5)
-    volatility: float = Field(0.05, ge=0.0, le=0.5)
-    autocorrelation: float = Field(0.85, ge=0.0, le=0.99)
-    initial_growth: float | None = Field(None, ge=-1.0, le=1.0)
     california: CaliforniaConfig = CaliforniaConfig()
     rate_correlation: float = Field(0.0, ge=-1.0, le=1.0)
 
