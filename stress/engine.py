@@ -328,6 +328,7 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
         "oc_breach_months": breach.sum(axis=1).astype(np.float64),
         "first_oc_breach_period": first_breach,
         "call_period": np.where(call >= 0, call + 1.0, np.nan),
+        "weight": paths.weight,
     }
 
 
@@ -462,7 +463,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                     chunk_size: int | None = None, scheduler: str = "threads", out: str | Path | None = None,
                     resume: bool = False, overwrite: bool = False, to: str | None = None,
                     progress: bool = False, tape: pd.DataFrame | None = None, workers: int | None = None,
-                    security=None, behaviour=None) -> xr.Dataset:
+                    security=None, behaviour=None, tail_sampling: str | float | None = None) -> xr.Dataset:
     """Run a scenario's Monte Carlo simulation.
 
     Parameters
@@ -497,6 +498,13 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         Worker threads/processes for the local schedulers (default: all cores).
     security : distributed.Security, optional
         TLS settings for a remote scheduler.
+    tail_sampling : {"off", "auto"} or float, optional
+        Override the scenario's ``[randomness] tail_sampling`` (importance
+        sampling of the national home-price shocks,
+        :mod:`stress.rates.tail_sampling`). ``"auto"`` runs a cross-entropy
+        pilot first (``2 x tail_pilot_paths`` paths on their own streams);
+        the tilt used is in the results' ``tail_tilt`` attribute and every
+        path's likelihood ratio in the ``weight`` variable.
 
     Returns
     -------
@@ -504,10 +512,15 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         Dims ``path``, ``period``, ``tranche``; lazily backed by
         ``results.zarr`` when ``out`` is given.
 
+    A scenario whose rates and home prices are both realized history
+    (``[rates] model = "history"`` and ``[home_prices] source = "history"``)
+    is one deterministic path: it runs as one path whatever ``n_paths``.
+
     Raises
     ------
     ScenarioError
-        A bad option; raised before any work starts.
+        A bad option (including a tail-sampling tilt whose weights would be
+        degenerate); raised before any work starts.
     ChunkError
         A chunk failed; chunks already written stay on disk for ``resume``.
     """
@@ -523,7 +536,13 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                             "tcp://HOST:PORT")
     if resume and out is None:
         raise ScenarioError("--resume needs --out DIR (the run to continue)")
+    if scenario.drivers.deterministic:
+        # realized rates and home prices: every path would be the same path; run it once (see module docstring)
+        if n_paths != 1:
+            log.info("scenario %s: realized history, one deterministic path (asked for %d)", scenario.name, n_paths)
+        n_paths = chunk_size = 1
     ctx = build_context(scenario, seed=seed, to=to, tape=tape, behaviour=behaviour)
+    ctx = _resolve_tail_sampling(ctx, tail_sampling)
     ranges = chunk_ranges(n_paths, chunk_size)
     store = None
     done: set[int] = set()
@@ -545,6 +564,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
     else:
         ds = xr.open_zarr(store, consolidated=False)
     ds.attrs["wall_seconds"] = float(elapsed)
+    _report_weights(ds)
     if out is not None:
         from stress.metrics import summary
 
@@ -555,6 +575,91 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         with open(Path(out) / "summary.json", "w") as fh:
             json.dump(json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
+
+
+def _resolve_tail_sampling(ctx: RunContext, option: str | float | None) -> RunContext:
+    """The run context with a numeric tilt: the CLI/API override applied, ``"auto"`` resolved, the ESS checked."""
+    from dataclasses import replace
+
+    from stress.rates.config import RandomnessConfig
+    from stress.rates.tail_sampling import check_tilt, cross_entropy_tilt, tilt_steps
+
+    scenario = ctx.scenario
+    randomness = scenario.randomness
+    if option is not None:
+        value = option if option in ("off", "auto") else _tilt_number(option)
+        try:
+            randomness = RandomnessConfig(**{**randomness.model_dump(), "tail_sampling": value})
+        except ValueError as exc:
+            raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a tilt in [0, 3] ({exc})") from None
+    if randomness.tail_sampling == "off":
+        return ctx if randomness is scenario.randomness else replace(
+            ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
+    if scenario.drivers.deterministic:
+        raise ScenarioError(f"--tail-sampling / randomness.tail_sampling = {randomness.tail_sampling!r}: scenario "
+                            f"{scenario.name} is realized history (no draws); use 'off'")
+    n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)  # the engine draws n_periods monthly steps
+    if randomness.tail_sampling == "auto":
+        theta = cross_entropy_tilt(lambda t: _pilot(ctx, randomness, t), n_tilt)
+        log.info("tail sampling auto: theta = %.4f over %d months", theta, n_tilt)
+        randomness = randomness.model_copy(update={"tail_sampling": float(theta)})
+    check_tilt(randomness.tilt, n_tilt, option="--tail-sampling / randomness.tail_sampling")
+    return replace(ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
+
+
+def _tilt_number(option) -> float:
+    try:
+        return float(option)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a number (the tilt)") from None
+
+
+def _pilot(ctx: RunContext, randomness, theta: float):
+    """One cross-entropy pilot batch at tilt ``theta``: (collateral loss, weight, mean tilted national normal).
+
+    Pilot paths use plain pseudo-random draws on their own streams (indices
+    from :data:`~stress.rates.tail_sampling.PILOT_PATH_OFFSET`), so the pilot
+    never reuses a run path's draws, whatever the run's antithetic or Sobol
+    settings.
+    """
+    from dataclasses import replace
+
+    from stress.rates.generator import HPI_NATIONAL_COLUMN, draw_normals
+    from stress.rates.tail_sampling import PILOT_PATH_OFFSET, tilt_steps
+
+    pilot_randomness = randomness.model_copy(update={"tail_sampling": float(theta), "antithetic": False,
+                                                     "quasi_random": "none", "brownian_bridge": False})
+    pilot_ctx = replace(ctx, scenario=ctx.scenario.model_copy(update={"randomness": pilot_randomness}))
+    ids = PILOT_PATH_OFFSET + np.arange(randomness.tail_pilot_paths, dtype=np.int64)
+    arrays = simulate_chunk(pilot_ctx, ids)
+    n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)
+    normals = draw_normals(ids, seed=ctx.seed, n_steps=ctx.n_periods, randomness=pilot_randomness)
+    zbar = normals[:, :n_tilt, HPI_NATIONAL_COLUMN].mean(axis=1)
+    return arrays["cumulative_collateral_loss_pct"], arrays["weight"], zbar
+
+
+def _report_weights(ds: xr.Dataset) -> None:
+    """Record the tilt and the weights' effective sample size; warn when the weights are degenerate."""
+    import warnings
+
+    from stress.rates.tail_sampling import MIN_ESS_FRACTION, effective_sample_size
+
+    randomness = json.loads(ds.attrs["scenario_json"])["randomness"]
+    option = randomness.get("tail_sampling", "off")
+    ds.attrs["tail_sampling"] = str(option)
+    ds.attrs["tail_tilt"] = 0.0 if option == "off" else float(option)
+    ds.attrs["tail_years"] = float(randomness.get("tail_years", 5.0))
+    if option == "off":
+        return
+    weights = np.asarray(ds["weight"].values)
+    ess = effective_sample_size(weights)
+    ds.attrs["effective_sample_size"] = ess
+    if ess < MIN_ESS_FRACTION * weights.size:
+        message = (f"--tail-sampling / randomness.tail_sampling = {option}: the weights' effective sample size is "
+                   f"{ess:.0f} of {weights.size} paths (< {MIN_ESS_FRACTION:.0%}): the estimates are unreliable; "
+                   "lower the tilt or use 'auto'")
+        log.warning(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _json_attrs(attrs: dict) -> dict:

@@ -62,6 +62,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("first_oc_breach_period", _P, "1", "first period (1-based) with OC below target after "
                                                 "the build-up period; NaN if none"),
     Variable("call_period", _P, "1", "period (1-based) of the clean-up call; NaN if not exercised"),
+    Variable("weight", _P, "1", "likelihood-ratio weight of the path's draws (importance sampling, "
+                                "stress.rates.tail_sampling); exactly 1 in plain Monte Carlo"),
 )}
 
 
