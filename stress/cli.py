@@ -119,6 +119,19 @@ def _whole(low: int, high: int | None = None, unit: str = ""):
     return parse
 
 
+def _tail_sampling(text: str) -> str | float:
+    """argparse type for --tail-sampling: off, auto or a tilt in [0, 3]."""
+    if text in ("off", "auto"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be off, auto or a number (the tilt theta)") from None
+    if not 0.0 <= value <= 3.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the tilt must be in [0, 3]")
+    return value
+
+
 _month = _whole(0, 480, " months")
 _positive_int = _whole(1)
 _seed = _whole(0)
@@ -176,7 +189,7 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario)
     ds = run_monte_carlo(scenario, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                          scheduler=args.scheduler, out=args.out, resume=args.resume, overwrite=args.overwrite,
-                         to=args.to, progress=not args.quiet, workers=args.workers)
+                         to=args.to, progress=not args.quiet, workers=args.workers, tail_sampling=args.tail_sampling)
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
@@ -184,8 +197,43 @@ def _cmd_run(args) -> int:
         from stress.tables import json_safe
 
         result = json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+    placement = None
+    if args.place_history:
+        placement = _place_history(ds, args.place_history, to=args.to or scenario.scenario.to)
+        result["history_placement"] = placement
     print(json.dumps(result, indent=2) if args.json else monte_carlo_summary(result))
+    if placement is not None and not args.json:
+        print()
+        print(_format_placement(placement))
     return 0
+
+
+def _place_history(ds, name: str, *, to: str) -> dict:
+    """Run the realized-history scenario ``name`` (one path) and place it in ``ds``'s distribution."""
+    from stress.engine import run_monte_carlo
+    from stress.metrics import place_in_distribution
+    from stress.scenario import load_scenario
+
+    history = load_scenario(name)
+    if not history.drivers.deterministic:
+        raise StressInputError(f"--place-history {name}: not a realized-history scenario (needs [rates] model = "
+                               '"history" and [home_prices] source = "history")')
+    placed = place_in_distribution(ds, run_monte_carlo(history, n_paths=1, to=to, scheduler="synchronous"))
+    return {"scenario": history.name, "to": to,
+            "measures": {str(m): {k: float(placed[k].sel(measure=m)) for k in placed.data_vars}
+                         for m in placed["measure"].values}}
+
+
+def _format_placement(placement: dict) -> str:
+    lines = [f"where the realized path ({placement['scenario']}, to {placement['to']}) sits in this distribution",
+             f"{'measure':<20}{'history':>12}{'percentile':>12}{'± s.e.':>10}"]
+    for name, m in placement["measures"].items():
+        unit = 1e4 if name == "min_afr_margin" else 100.0
+        suffix = " bp" if name == "min_afr_margin" else "%"
+        lines.append(f"{name:<20}{m['history_value'] * unit:>10.3f}{suffix:<2}{m['percentile'] * 100:>11.1f}%"
+                     f"{m['std_error'] * 100:>9.1f}%")
+    lines.append("percentile = share of Monte Carlo paths below the realized value plus half the share equal to it")
+    return "\n".join(lines)
 
 
 def _cmd_batch(args) -> int:
@@ -372,6 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", choices=("call", "maturity"), default=None)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--tail-sampling", type=_tail_sampling, default=None, metavar="auto|off|TILT",
+                     help="importance sampling of the national home-price shocks: off (plain Monte Carlo), auto "
+                          "(cross-entropy pilot) or a tilt theta; default: the scenario's [randomness] setting")
+    run.add_argument("--place-history", nargs="?", const="history_2004", default=None, metavar="SCENARIO",
+                     help="also run a realized-history scenario (default history_2004) and print its percentile "
+                          "in this run's distribution of collateral loss, class losses and minimum AFR margin")
     run.set_defaults(func=_cmd_run)
 
     batch = sub.add_parser("batch", help="run a scenario set on common paths, with a provenance manifest")

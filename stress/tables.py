@@ -154,4 +154,9 @@ def monte_carlo_summary(result: dict) -> str:
         + (f"; first breach median period {oc['first_breach_period_median']:.0f}"
            if oc.get("first_breach_period_median") else ""),
     ]
+    ts = s.get("tail_sampling")
+    if ts:
+        lines.append(f"importance sampling: national home-price shocks tilted by {ts['tilt']:.4f} over "
+                     f"{ts['tail_years']:g} years; effective sample size {ts['effective_sample_size']:,.0f} of "
+                     f"{s['paths']:,} paths; mean weight {ts['mean_weight']:.3f} ± {ts['mean_weight_se']:.3f}")
     return "\n".join(lines)
