@@ -394,7 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="servicer buys 90+-day delinquent loans at par (2004 servicing amendment)")
     cf.add_argument("--fair-value-sale", action="store_true",
                     help="defaulted loans sold at fair value within 3 months instead of foreclosed")
-    cf.add_argument("--curve", default="forward", help="forward | static | FILE.toml (quotes) | FILE.csv (monthly)")
+    cf.add_argument("--curve", default="forward",
+                    help="forward | static | history (realized 2004-01..2014-12, then flat) | FILE.toml (quotes) | "
+                         "FILE.csv (monthly)")
     cf.add_argument("--shock-bp", type=float, default=0.0, help="parallel shock to every index [bp]")
     cf.add_argument("--shock-from", type=_month, default=0, help="first curve month the shock applies")
     cf.add_argument("--shock-ramp", type=_month, default=0,
