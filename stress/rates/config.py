@@ -69,15 +69,17 @@ Hull-White (``mean_reversion`` 0.10/yr, ``volatility`` 0.0145/yr)
     target for dispersion around the forward. The implied (risk-neutral) vol
     matters for pricing, not for a loss distribution; with these defaults the
     paths are *not* swaption-calibrated (do not use them for option-adjusted
-    spreads). ``tests/test_rates_history.py`` checks the simulated 12- and
-    60-month statistics against the shipped data.
+    spreads). Instantaneous normal vol of the 1-year / 10-year zero rate:
+    138 / 92 bp a year. ``tests/test_rates_history.py`` checks the
+    simulated 12- and 60-month statistics against the shipped data.
 G2++ (a 0.5, sigma 0.021, b 0.03, eta 0.014, rho -0.6)
     The usual G2++ shape (Brigo & Mercurio, *Interest Rate Models*, ch. 4):
     a fast factor (half-life ~1.4 years) and a slow one, negatively
     correlated, so short and long rates do not move in lockstep. The
     volatilities (0.012 and 0.008 before) are scaled by 1.75 so that the 1M
     rate's 12-month change has the realized 137 bp standard deviation (47 /
-    78 / 138 / 176 / 257 bp at 1 / 3 / 12 / 24 / 60 months). A free fit of all
+    78 / 138 / 176 / 257 bp at 1 / 3 / 12 / 24 / 60 months; 1-year / 10-year
+    zero-rate vol 138 / 102 bp a year, 1y-10y correlation below one). A free fit of all
     five parameters to both series ran to rho = -0.99 with offsetting 4%
     vols, which we do not trust.
 CMT basis (``basis_spreads.cmt_1y`` unset)
