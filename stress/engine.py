@@ -591,7 +591,8 @@ def _resolve_tail_sampling(ctx: RunContext, option: str | float | None) -> RunCo
         try:
             randomness = RandomnessConfig(**{**randomness.model_dump(), "tail_sampling": value})
         except ValueError as exc:
-            raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a tilt in [0, 3] ({exc})") from None
+            raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a tilt in [0, 3] "
+                                f"({exc})") from None
     if randomness.tail_sampling == "off":
         return ctx if randomness is scenario.randomness else replace(
             ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
@@ -600,10 +601,13 @@ def _resolve_tail_sampling(ctx: RunContext, option: str | float | None) -> RunCo
                             f"{scenario.name} is realized history (no draws); use 'off'")
     n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)  # the engine draws n_periods monthly steps
     if randomness.tail_sampling == "auto":
-        theta = cross_entropy_tilt(lambda t: _pilot(ctx, randomness, t), n_tilt)
-        log.info("tail sampling auto: theta = %.4f over %d months", theta, n_tilt)
-        randomness = randomness.model_copy(update={"tail_sampling": float(theta)})
-    check_tilt(randomness.tilt, n_tilt, option="--tail-sampling / randomness.tail_sampling")
+        rate, national, california = cross_entropy_tilt(lambda t: _pilot(ctx, randomness, t), n_tilt)
+        log.info("tail sampling auto: tilts rate %.4f, national %.4f, California %.4f over %d months", rate,
+                 national, california, n_tilt)
+        randomness = randomness.model_copy(update={"tail_sampling": float(national),
+                                                   "tail_rate_tilt": float(rate),
+                                                   "tail_california_tilt": float(california)})
+    check_tilt(randomness.tilts, n_tilt, option="--tail-sampling / randomness.tail_sampling")
     return replace(ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
 
 
@@ -614,8 +618,12 @@ def _tilt_number(option) -> float:
         raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a number (the tilt)") from None
 
 
-def _pilot(ctx: RunContext, randomness, theta: float):
-    """One cross-entropy pilot batch at tilt ``theta``: (collateral loss, weight, mean tilted national normal).
+def _pilot(ctx: RunContext, randomness, thetas):
+    """One cross-entropy pilot batch at tilts ``thetas`` (rate, national, California): (score, weight, zbar).
+
+    Score: the most junior class's principal loss plus the cumulative
+    collateral loss (fractions); zbar: each tilted column's mean tilted
+    normal over the tilted steps, shape (p, 3).
 
     Pilot paths use plain pseudo-random draws on their own streams (indices
     from :data:`~stress.rates.tail_sampling.PILOT_PATH_OFFSET`), so the pilot
@@ -624,18 +632,21 @@ def _pilot(ctx: RunContext, randomness, theta: float):
     """
     from dataclasses import replace
 
-    from stress.rates.generator import HPI_NATIONAL_COLUMN, draw_normals
+    from stress.rates.generator import HPI_CALIFORNIA_COLUMN, HPI_NATIONAL_COLUMN, RATE_COLUMN, draw_normals
     from stress.rates.tail_sampling import PILOT_PATH_OFFSET, tilt_steps
 
-    pilot_randomness = randomness.model_copy(update={"tail_sampling": float(theta), "antithetic": False,
+    rate, national, california = (float(t) for t in thetas)
+    pilot_randomness = randomness.model_copy(update={"tail_sampling": national, "tail_rate_tilt": rate,
+                                                     "tail_california_tilt": california, "antithetic": False,
                                                      "quasi_random": "none", "brownian_bridge": False})
     pilot_ctx = replace(ctx, scenario=ctx.scenario.model_copy(update={"randomness": pilot_randomness}))
     ids = PILOT_PATH_OFFSET + np.arange(randomness.tail_pilot_paths, dtype=np.int64)
     arrays = simulate_chunk(pilot_ctx, ids)
     n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)
     normals = draw_normals(ids, seed=ctx.seed, n_steps=ctx.n_periods, randomness=pilot_randomness)
-    zbar = normals[:, :n_tilt, HPI_NATIONAL_COLUMN].mean(axis=1)
-    return arrays["cumulative_collateral_loss_pct"], arrays["weight"], zbar
+    zbar = normals[:, :n_tilt, [RATE_COLUMN, HPI_NATIONAL_COLUMN, HPI_CALIFORNIA_COLUMN]].mean(axis=1)
+    score = arrays["loss_pct"][:, -1] + arrays["cumulative_collateral_loss_pct"]
+    return score, arrays["weight"], zbar
 
 
 def _report_weights(ds: xr.Dataset) -> None:
@@ -648,7 +659,9 @@ def _report_weights(ds: xr.Dataset) -> None:
     option = randomness.get("tail_sampling", "off")
     ds.attrs["tail_sampling"] = str(option)
     ds.attrs["tail_tilt"] = 0.0 if option == "off" else float(option)
-    ds.attrs["tail_years"] = float(randomness.get("tail_years", 5.0))
+    for key in ("tail_rate_tilt", "tail_california_tilt"):
+        ds.attrs[key] = 0.0 if option == "off" else float(randomness.get(key, 0.0))
+    ds.attrs["tail_years"] = float(randomness.get("tail_years", 2.0))
     if option == "off":
         return
     weights = np.asarray(ds["weight"].values)

@@ -360,6 +360,8 @@ def summary(ds: xr.Dataset) -> dict:
 
         mean_w, se_w = _w_mean_se(np.ones_like(w), w)
         out["tail_sampling"] = {"tilt": float(ds.attrs.get("tail_tilt", np.nan)),
+                                "rate_tilt": float(ds.attrs.get("tail_rate_tilt", 0.0)),
+                                "california_tilt": float(ds.attrs.get("tail_california_tilt", 0.0)),
                                 "tail_years": float(ds.attrs.get("tail_years", np.nan)),
                                 "effective_sample_size": effective_sample_size(w),
                                 "mean_weight": float(mean_w), "mean_weight_se": float(se_w)}

@@ -156,7 +156,8 @@ def monte_carlo_summary(result: dict) -> str:
     ]
     ts = s.get("tail_sampling")
     if ts:
-        lines.append(f"importance sampling: national home-price shocks tilted by {ts['tilt']:.4f} over "
+        lines.append(f"importance sampling: normals tilted by {ts['tilt']:.4f} (national HPI), "
+                     f"{ts.get('california_tilt', 0.0):.4f} (California), {ts.get('rate_tilt', 0.0):.4f} (rate) over "
                      f"{ts['tail_years']:g} years; effective sample size {ts['effective_sample_size']:,.0f} of "
                      f"{s['paths']:,} paths; mean weight {ts['mean_weight']:.3f} ± {ts['mean_weight_se']:.3f}")
     return "\n".join(lines)

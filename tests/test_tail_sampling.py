@@ -34,8 +34,9 @@ def raw_normals(path_id: int, n_steps: int, seed: int = SEED) -> np.ndarray:
 
 
 def drivers(tail="off", **randomness) -> ScenarioDrivers:
+    """Five-year tilt window (60 steps), so the hand-written sums below run over 60 months."""
     return ScenarioDrivers(home_prices={"california": {"enabled": True}},
-                           randomness={"tail_sampling": tail, **randomness})
+                           randomness={"tail_sampling": tail, "tail_years": 5.0, **randomness})
 
 
 # -- the draws and the weights -----------------------------------------------------
@@ -181,7 +182,9 @@ def test_auto_tilt_is_chosen_by_a_pilot_and_recorded():
         warnings.simplefilter("ignore", RuntimeWarning)
         ds = run_monte_carlo(s, n_paths=4, chunk_size=4, scheduler="synchronous")
     theta = ds.attrs["tail_tilt"]
-    assert 0.0 <= theta <= max_tilt(60, 0.10) + 1e-12
+    tilts = np.array([ds.attrs["tail_rate_tilt"], theta, ds.attrs["tail_california_tilt"]])
+    assert np.sqrt(np.sum(tilts ** 2)) <= max_tilt(24, 0.10) + 1e-12  # the default 2-year window
+    assert theta >= 0.0 and ds.attrs["tail_california_tilt"] >= 0.0
     assert ds.attrs["tail_sampling"] == f"{theta}"
 
 
@@ -217,3 +220,19 @@ def test_place_in_distribution_by_hand():
     weighted = mc.assign(weight=("path", np.where(np.arange(n) >= 50, 2.0, 1.0)))
     assert place_in_distribution(weighted, history)["percentile"].sel(measure="collateral_loss") == \
         pytest.approx(50 / 150)
+
+
+def test_rate_and_california_tilts_multiply_into_the_weight():
+    """Three tilted columns: the weight is the product of the three columns' likelihood ratios."""
+    tilts = {"tail_rate_tilt": -0.1, "tail_california_tilt": 0.05}
+    ids = np.arange(7, 10)
+    paths = generate_paths(drivers(0.08, **tilts), path_ids=ids, seed=SEED, n_months=N_MONTHS,
+                           curve=forward_curve())
+    for k, i in enumerate(ids):
+        z = raw_normals(i, N_MONTHS - 1)[:60]
+        ratio = 1.0
+        for column, theta in ((0, -0.1), (HPI_NATIONAL_COLUMN, 0.08), (5, 0.05)):
+            ratio *= np.prod(np.exp(-0.5 * (z[:, column] - theta) ** 2) / np.exp(-0.5 * z[:, column] ** 2))
+        assert paths.weight[k] == pytest.approx(ratio, rel=1e-10)
+    plain = generate_paths(drivers(0.08), path_ids=ids, seed=SEED, n_months=N_MONTHS, curve=forward_curve())
+    assert np.all(paths.index("LIBOR_1M")[:, 60] > plain.index("LIBOR_1M")[:, 60])  # negative rate tilt: rates up

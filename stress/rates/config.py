@@ -30,7 +30,7 @@ become one :class:`ScenarioDrivers`::
     [randomness]
     antithetic = true
     tail_sampling = "off"         # "off" | "auto" | a tilt theta >= 0 (importance sampling)
-    tail_years = 5.0              # months of the tilt: the first 12 * tail_years
+    tail_years = 2.0              # months of the tilt: the first 12 * tail_years
 
 Every key has a default, so an empty table (or none) is valid. Errors name the
 file, the key, the value and what is allowed::
@@ -245,14 +245,19 @@ class RandomnessConfig(_Settings):
     cross-entropy method on a pilot run of ``tail_pilot_paths`` paths) or a
     number ``theta`` >= 0: the national home-price normals of the first
     ``12 * tail_years`` months are drawn with mean ``-theta`` and each path
-    carries its likelihood-ratio weight.
+    carries its likelihood-ratio weight. ``tail_rate_tilt`` and
+    ``tail_california_tilt`` shift the first rate factor's and the
+    California normals the same way (used with a number; ``auto`` sets all
+    three).
     """
 
     antithetic: bool = False
     quasi_random: Literal["none", "sobol"] = "none"
     brownian_bridge: bool = False
     tail_sampling: Literal["off", "auto"] | float = "off"
-    tail_years: float = Field(5.0, gt=0.0, le=40.0)
+    tail_years: float = Field(2.0, gt=0.0, le=40.0)
+    tail_rate_tilt: float = Field(0.0, ge=-3.0, le=3.0)
+    tail_california_tilt: float = Field(0.0, ge=0.0, le=3.0)
     tail_pilot_paths: int = Field(200, ge=20, le=100_000)
 
     @field_validator("tail_sampling")
@@ -271,6 +276,13 @@ class RandomnessConfig(_Settings):
             raise ScenarioError('randomness.tail_sampling = "auto": resolve it to a number first '
                                 "(stress.rates.tail_sampling.choose_tilt; the engine does this)")
         return 0.0 if self.tail_sampling == "off" else float(self.tail_sampling)
+
+    @property
+    def tilts(self) -> tuple[float, float, float]:
+        """The (rate, national, California) tilts; all zero when tail sampling is off."""
+        if self.tail_sampling == "off":
+            return (0.0, 0.0, 0.0)
+        return (self.tail_rate_tilt, self.tilt, self.tail_california_tilt)
 
     @field_validator("brownian_bridge")
     @classmethod

@@ -45,9 +45,10 @@ Variance reduction (``[randomness]``):
 
 Importance sampling (``[randomness] tail_sampling``): after the steps above,
 the national home-price normals (column 4) of the first ``12 * tail_years``
-steps are shifted by ``-theta`` and each path gets its likelihood-ratio
-weight (:mod:`stress.rates.tail_sampling`). With ``tail_sampling = "off"``
-nothing is shifted and every weight is exactly 1.
+steps are shifted by ``-theta`` (and optionally columns 0 and 5 by their own
+tilts) and each path gets its likelihood-ratio weight
+(:mod:`stress.rates.tail_sampling`). With ``tail_sampling = "off"`` nothing
+is shifted and every weight is exactly 1.
 
 Realized history (``[rates] model = "history"``, ``[home_prices] source =
 "history"``): the indices and home prices of the history files
@@ -262,8 +263,14 @@ def draw_normals(path_ids: np.ndarray, *, seed: int, n_steps: int,
                 path_generator(seed, stream).standard_normal(out=out[row])
                 last_stream, last_row = stream, row
     out[negate] *= -1.0
-    apply_tilt(out, randomness.tilt, tilt_steps(randomness.tail_years, n_steps), HPI_NATIONAL_COLUMN)
+    apply_tilt(out, tilt_shifts(randomness), tilt_steps(randomness.tail_years, n_steps))
     return out
+
+
+def tilt_shifts(randomness: RandomnessConfig) -> dict[int, float]:
+    """The tail-sampling mean shifts by normals column (rate factor, national, California)."""
+    rate, national, california = randomness.tilts
+    return {RATE_COLUMN: rate, HPI_NATIONAL_COLUMN: national, HPI_CALIFORNIA_COLUMN: california}
 
 
 _sobol_lock = threading.Lock()
@@ -382,7 +389,7 @@ def generate_paths(config: ScenarioDrivers, *, path_ids: np.ndarray, seed: int, 
     if config.deterministic and randomness.tail_sampling != "off":
         raise ScenarioError("randomness.tail_sampling: the scenario's rates and home prices are both realized "
                             "history (no draws); tail sampling does not apply: set it to 'off'")
-    theta = randomness.tilt
+    shifts = tilt_shifts(randomness)
     n_tilt = tilt_steps(randomness.tail_years, m - 1)
     if rates_history:
         realized = _history_paths(config.rates, grid, days, curve, m)
@@ -405,7 +412,7 @@ def generate_paths(config: ScenarioDrivers, *, path_ids: np.ndarray, seed: int, 
             normals = None
         else:
             normals = draw_normals(path_ids[block], seed=int(seed), n_steps=m - 1, randomness=randomness)
-            weight[block] = likelihood_ratio(normals, theta, n_tilt, HPI_NATIONAL_COLUMN)
+            weight[block] = likelihood_ratio(normals, shifts, n_tilt)
         if rates_history:
             short_rate[block], discount[block], rates[block] = realized
         else:
