@@ -1,13 +1,13 @@
 """Importance sampling vs plain Monte Carlo: variance-reduction factor at equal CPU time.
 
-    python benchmarks/bench_tail_sampling.py [--scenario base] [--paths 400] [--tilt auto] [--tranche M-4]
+    python benchmarks/bench_tail_sampling.py [--scenario base] [--paths 1000] [--tilt auto] [--tranches M-4,M-3]
 
 Runs the scenario twice on the same number of paths: plain Monte Carlo
 (``--tail-sampling off``) and importance sampling (``--tilt``: ``auto``, whose
 cross-entropy pilot is counted in its CPU time, or a number), both on dask's
-synchronous scheduler so that wall time is CPU time. For the tranche's
-P(loss), 99.9% loss quantile and expected shortfall beyond the 99th
-percentile it prints both estimates with their standard errors and the
+synchronous scheduler so that wall time is CPU time. For each tranche's
+expected loss, P(loss), 99.9% loss quantile and expected shortfall beyond the
+99th percentile it prints both estimates with their standard errors and the
 variance-reduction factor at equal CPU time,
 
     VRF = (var_plain x cpu_plain) / (var_IS x cpu_IS)
@@ -48,20 +48,23 @@ def plain_variances(loss: np.ndarray, w: np.ndarray, n_plain: int, q_quantile: f
     tail = loss >= var_at
     es = float(np.mean(w * loss * tail)) / alpha
     second = float(np.mean(w * loss ** 2 * tail)) / alpha ** 2
-    return {"p_loss": p * (1 - p) / n_plain, "quantile": se_q ** 2, "shortfall": max(second - es ** 2, 0.0) / n_plain}
+    el2 = float(np.mean(w * loss ** 2))
+    el = float(np.mean(w * loss))
+    return {"expected": (el2 - el ** 2) / n_plain, "p_loss": p * (1 - p) / n_plain, "quantile": se_q ** 2,
+            "shortfall": max(second - es ** 2, 0.0) / n_plain}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="base")
-    parser.add_argument("--paths", type=int, default=400)
+    parser.add_argument("--paths", type=int, default=1000)
     parser.add_argument("--tilt", default="auto")
-    parser.add_argument("--tranche", default="M-4")
+    parser.add_argument("--tranches", default="M-4,M-3")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
 
     from stress.engine import run_monte_carlo
-    from stress.metrics import expected_shortfall, loss_quantiles, probability_of_loss
+    from stress.metrics import expected_loss, expected_shortfall, loss_quantiles, probability_of_loss
     from stress.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -75,39 +78,42 @@ def main() -> None:
                                  tail_sampling=option)
         cpu = time.process_time() - start
         runs[label] = (ds, cpu, [str(c.message) for c in caught])
-    j = [str(t) for t in runs["plain"][0]["tranche"].values].index(args.tranche)
+    names = [str(t) for t in runs["plain"][0]["tranche"].values]
+    tranches = [t.strip() for t in args.tranches.split(",") if t.strip()]
 
-    print(f"scenario {args.scenario}, {args.paths} paths each, tranche {args.tranche}, synchronous (CPU = wall)")
-    figures = {}
+    print(f"scenario {args.scenario}, {args.paths} paths each, synchronous scheduler (CPU time measured)")
     for label, (ds, cpu, caught) in runs.items():
-        pl = probability_of_loss(ds)
-        lq = loss_quantiles(ds, q=(0.999,))
-        es = expected_shortfall(ds, q=0.99)
-        figures[label] = {"cpu": cpu,
-                          "p_loss": (float(pl.estimate[j]), float(pl.std_error[j])),
-                          "quantile": (float(lq.estimate[0, j]), float(lq.std_error[0, j])),
-                          "shortfall": (float(es.estimate[j]), float(es.std_error[j]))}
         extra = ""
         if label == "IS":
             w = ds["weight"].values
-            extra = (f", tilt {ds.attrs['tail_tilt']:.4f} over {ds.attrs['tail_years']:g} years, ESS "
+            extra = (f", tilts national {ds.attrs['tail_tilt']:.4f}, California {ds.attrs['tail_california_tilt']:.4f},"
+                     f" rate {ds.attrs['tail_rate_tilt']:.4f} over {ds.attrs['tail_years']:g} years, ESS "
                      f"{(w.sum() ** 2 / (w ** 2).sum()):.0f}, mean weight {w.mean():.3f}")
-        collateral = ds["cumulative_collateral_loss_pct"].values
-        print(f"  {label:<5} CPU {cpu:7.1f} s{extra}; paths with collateral loss > 2%: "
-              f"{int((collateral > 0.02).sum())}; with a {args.tranche} loss: "
-              f"{int((ds['loss_pct'].values[:, j] > 1e-9).sum())}")
+        losers = ", ".join(f"{t} {int((ds['loss_pct'].values[:, names.index(t)] > 1e-9).sum())}" for t in tranches)
+        print(f"  {label:<5} CPU {cpu:7.1f} s{extra}; paths with a loss: {losers}")
         for message in caught:
             print(f"        warning: {message}")
     ds_is = runs["IS"][0]
-    model_var = plain_variances(ds_is["loss_pct"].values[:, j], ds_is["weight"].values, args.paths, 0.999, 0.99)
-    print(f"\n  {'statistic':<22}{'plain (± s.e.)':>24}{'IS (± s.e.)':>24}{'plain s.e. from IS':>20}{'VRF':>8}")
-    for key, name in (("p_loss", "P(loss)"), ("quantile", "99.9% loss"), ("shortfall", "ES 99%")):
-        (pe, ps), (ie, is_) = figures["plain"][key], figures["IS"][key]
-        var_plain = model_var[key]
-        vrf = (var_plain * figures["plain"]["cpu"]) / (is_ ** 2 * figures["IS"]["cpu"]) if is_ > 0 else float("nan")
-        print(f"  {name:<22}{pe:>13.4%} ±{ps:<9.4%}{ie:>13.4%} ±{is_:<9.4%}{math.sqrt(var_plain):>19.4%}"
-              f"{vrf:>8.1f}")
-    print("  VRF = plain variance (from the IS sample) x plain CPU / (IS variance x IS CPU incl. pilot)")
+    for tranche in tranches:
+        j = names.index(tranche)
+        figures = {}
+        for label, (ds, cpu, _) in runs.items():
+            el, pl = expected_loss(ds), probability_of_loss(ds)
+            lq, es = loss_quantiles(ds, q=(0.999,)), expected_shortfall(ds, q=0.99)
+            figures[label] = {"cpu": cpu, "expected": (float(el.estimate[j]), float(el.std_error[j])),
+                              "p_loss": (float(pl.estimate[j]), float(pl.std_error[j])),
+                              "quantile": (float(lq.estimate[0, j]), float(lq.std_error[0, j])),
+                              "shortfall": (float(es.estimate[j]), float(es.std_error[j]))}
+        model_var = plain_variances(ds_is["loss_pct"].values[:, j], ds_is["weight"].values, args.paths, 0.999, 0.99)
+        print(f"\n  {tranche:<20}{'plain (± s.e.)':>24}{'IS (± s.e.)':>24}{'plain s.e. from IS':>20}{'VRF':>8}")
+        for key, name in (("expected", "expected loss"), ("p_loss", "P(loss)"), ("quantile", "99.9% loss"),
+                          ("shortfall", "ES 99%")):
+            (pe, ps), (ie, is_) = figures["plain"][key], figures["IS"][key]
+            var_plain = model_var[key]
+            vrf = (var_plain * figures["plain"]["cpu"]) / (is_ ** 2 * figures["IS"]["cpu"]) if is_ > 0 else math.nan
+            print(f"  {name:<20}{pe:>13.4%} ±{ps:<9.4%}{ie:>13.4%} ±{is_:<9.4%}{math.sqrt(var_plain):>19.4%}"
+                  f"{vrf:>8.1f}")
+    print("\n  VRF = plain variance (from the IS sample) x plain CPU / (IS variance x IS CPU incl. pilot)")
 
 
 if __name__ == "__main__":
