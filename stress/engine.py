@@ -19,6 +19,14 @@ own inputs by the same code in the same order.
 
 Conventions
 -----------
+- Importance sampling (``tail_sampling``): resolved to numeric tilts before
+  any chunk runs (``auto``: a cross-entropy pilot on its own path streams),
+  refused if the weights would be degenerate; each path's likelihood ratio
+  is the ``weight`` result variable (exactly 1 in plain Monte Carlo, whose
+  results are unchanged), and :mod:`stress.metrics` weights every estimate.
+- A scenario whose rates and home prices are both realized history has no
+  draws: it runs as one path whatever ``n_paths`` (a broadcast copy would
+  only fake standard errors of zero).
 - Periods are payment dates 1..n; ``n`` = the longest remaining term plus
   the liquidation lag, as in the deterministic engine.
 - After a clean-up call the loans belong to the buyer: collateral outputs
