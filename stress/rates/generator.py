@@ -392,7 +392,7 @@ def generate_paths(config: ScenarioDrivers, *, path_ids: np.ndarray, seed: int, 
     shifts = tilt_shifts(randomness)
     n_tilt = tilt_steps(randomness.tail_years, m - 1)
     if rates_history:
-        realized = _history_paths(config.rates, grid, days, curve, m)
+        realized = _history_paths(config.rates, grid, days, m)
     else:
         model = build_model(config.rates)
         rules = index_rules(config.rates, curve, n_months)
@@ -430,7 +430,7 @@ def generate_paths(config: ScenarioDrivers, *, path_ids: np.ndarray, seed: int, 
 
 # -- realized history ---------------------------------------------------------
 
-def _history_paths(rates: RateModelConfig, grid: ModelGrid, days: np.ndarray, curve: CurveSet, n_months: int):
+def _history_paths(rates: RateModelConfig, grid: ModelGrid, days: np.ndarray, n_months: int):
     """Short rate, discount factor and indices of the realized path, each shape (m,) or (4, m).
 
     The indices are the history file's monthly averages from ``history_from``,
