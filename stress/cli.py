@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from stress.cli_args import month as _month
-from stress.cli_args import name_list, percent_list, percents
+from stress.cli_args import name_list, percent_list, percents, tail_sampling
 from stress.cli_args import percent as _percent
 from stress.cli_args import positive_int as _positive_int
 from stress.cli_args import seed as _seed
@@ -145,7 +145,7 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario)
     ds = run_monte_carlo(scenario, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                          scheduler=args.scheduler, out=args.out, resume=args.resume, overwrite=args.overwrite,
-                         to=args.to, progress=not args.quiet, workers=args.workers)
+                         to=args.to, progress=not args.quiet, workers=args.workers, tail_sampling=args.tail_sampling)
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
@@ -153,8 +153,43 @@ def _cmd_run(args) -> int:
         from stress.tables import json_safe
 
         result = json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+    placement = None
+    if args.place_history:
+        placement = _place_history(ds, args.place_history, to=args.to or scenario.scenario.to)
+        result["history_placement"] = placement
     print(json.dumps(result, indent=2) if args.json else monte_carlo_summary(result))
+    if placement is not None and not args.json:
+        print()
+        print(_format_placement(placement))
     return 0
+
+
+def _place_history(ds, name: str, *, to: str) -> dict:
+    """Run the realized-history scenario ``name`` (one path) and place it in ``ds``'s distribution."""
+    from stress.engine import run_monte_carlo
+    from stress.metrics import place_in_distribution
+    from stress.scenario import load_scenario
+
+    history = load_scenario(name)
+    if not history.drivers.deterministic:
+        raise StressInputError(f"--place-history {name}: not a realized-history scenario (needs [rates] model = "
+                               '"history" and [home_prices] source = "history")')
+    placed = place_in_distribution(ds, run_monte_carlo(history, n_paths=1, to=to, scheduler="synchronous"))
+    return {"scenario": history.name, "to": to,
+            "measures": {str(m): {k: float(placed[k].sel(measure=m)) for k in placed.data_vars}
+                         for m in placed["measure"].values}}
+
+
+def _format_placement(placement: dict) -> str:
+    lines = [f"where the realized path ({placement['scenario']}, to {placement['to']}) sits in this distribution",
+             f"{'measure':<20}{'history':>12}{'percentile':>12}{'± s.e.':>10}"]
+    for name, m in placement["measures"].items():
+        unit = 1e4 if name == "min_afr_margin" else 100.0
+        suffix = " bp" if name == "min_afr_margin" else "%"
+        lines.append(f"{name:<20}{m['history_value'] * unit:>10.3f}{suffix:<2}{m['percentile'] * 100:>11.1f}%"
+                     f"{m['std_error'] * 100:>9.1f}%")
+    lines.append("percentile = share of Monte Carlo paths below the realized value plus half the share equal to it")
+    return "\n".join(lines)
 
 
 def _cmd_batch(args) -> int:
@@ -353,7 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="servicer buys 90+-day delinquent loans at par (2004 servicing amendment)")
     cf.add_argument("--fair-value-sale", action="store_true",
                     help="defaulted loans sold at fair value within 3 months instead of foreclosed")
-    cf.add_argument("--curve", default="forward", help="forward | static | FILE.toml (quotes) | FILE.csv (monthly)")
+    cf.add_argument("--curve", default="forward",
+                    help="forward | static | history (realized 2004-01..2014-12, then flat) | FILE.toml (quotes) | "
+                         "FILE.csv (monthly)")
     cf.add_argument("--shock-bp", type=float, default=0.0, help="parallel shock to every index [bp]")
     cf.add_argument("--shock-from", type=_month, default=0, help="first curve month the shock applies")
     cf.add_argument("--shock-ramp", type=_month, default=0,
@@ -382,6 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="project to the clean-up call or to maturity (default: the scenario's)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--tail-sampling", type=tail_sampling, default=None, metavar="auto|off|TILT",
+                     help="importance sampling of the national home-price shocks: off (plain Monte Carlo), auto "
+                          "(cross-entropy pilot) or a tilt theta; default: the scenario's [randomness] setting")
+    run.add_argument("--place-history", nargs="?", const="history_2004", default=None, metavar="SCENARIO",
+                     help="also run a realized-history scenario (default history_2004) and print its percentile "
+                          "in this run's distribution of collateral loss, class losses and minimum AFR margin")
     run.set_defaults(func=_cmd_run)
 
     batch = sub.add_parser("batch", help="run a scenario set on common paths, with a provenance manifest")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 __all__ = ["percents", "percent_list", "percent", "whole", "month", "positive_int", "seed", "severity_fractions",
-           "ppc_speeds", "name_list"]
+           "ppc_speeds", "name_list", "tail_sampling"]
 
 
 def percents(example: str, high: float = 1000.0):
@@ -81,3 +81,16 @@ def ppc_speeds(text: str) -> tuple[str, ...]:
 def name_list(text: str) -> list[str]:
     """Comma-separated names, blanks dropped."""
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def tail_sampling(text: str) -> str | float:
+    """argparse type for --tail-sampling: off, auto or a tilt in [0, 3]."""
+    if text in ("off", "auto"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be off, auto or a number (the tilt theta)") from None
+    if not 0.0 <= value <= 3.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the tilt must be in [0, 3]")
+    return value

@@ -19,6 +19,14 @@ own inputs by the same code in the same order.
 
 Conventions
 -----------
+- Importance sampling (``tail_sampling``): resolved to numeric tilts before
+  any chunk runs (``auto``: a cross-entropy pilot on its own path streams),
+  refused if the weights would be degenerate; each path's likelihood ratio
+  is the ``weight`` result variable (exactly 1 in plain Monte Carlo, whose
+  results are unchanged), and :mod:`stress.metrics` weights every estimate.
+- A scenario whose rates and home prices are both realized history has no
+  draws: it runs as one path whatever ``n_paths`` (a broadcast copy would
+  only fake standard errors of zero).
 - Periods are payment dates 1..n; ``n`` = the longest remaining term plus
   the liquidation lag, as in the deterministic engine.
 - After a clean-up call the loans belong to the buyer: collateral outputs
@@ -346,6 +354,7 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
         "first_oc_breach_period": first_breach,
         "call_period": np.where(call >= 0, call + 1.0, np.nan),
         "call_exercised": (call >= 0).astype(np.float64),
+        "weight": paths.weight,
     }
 
 
@@ -484,7 +493,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                     chunk_size: int | None = None, scheduler: str = "threads", out: str | Path | None = None,
                     resume: bool = False, overwrite: bool = False, to: str | None = None,
                     progress: bool = False, tape: pd.DataFrame | None = None, workers: int | None = None,
-                    security=None, behaviour=None) -> xr.Dataset:
+                    security=None, behaviour=None, tail_sampling: str | float | None = None) -> xr.Dataset:
     """Run a scenario's Monte Carlo simulation.
 
     Parameters
@@ -519,6 +528,13 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         Worker threads/processes for the local schedulers (default: all cores).
     security : distributed.Security, optional
         TLS settings for a remote scheduler.
+    tail_sampling : {"off", "auto"} or float, optional
+        Override the scenario's ``[randomness] tail_sampling`` (importance
+        sampling of the national home-price shocks,
+        :mod:`stress.rates.tail_sampling`). ``"auto"`` runs a cross-entropy
+        pilot first (``2 x tail_pilot_paths`` paths on their own streams);
+        the tilt used is in the results' ``tail_tilt`` attribute and every
+        path's likelihood ratio in the ``weight`` variable.
 
     Returns
     -------
@@ -526,10 +542,15 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         Dims ``path``, ``period``, ``tranche``; lazily backed by
         ``results.zarr`` when ``out`` is given.
 
+    A scenario whose rates and home prices are both realized history
+    (``[rates] model = "history"`` and ``[home_prices] source = "history"``)
+    is one deterministic path: it runs as one path whatever ``n_paths``.
+
     Raises
     ------
     ScenarioError
-        A bad option; raised before any work starts.
+        A bad option (including a tail-sampling tilt whose weights would be
+        degenerate); raised before any work starts.
     ChunkError
         A chunk failed; chunks already written stay on disk for ``resume``.
     """
@@ -549,7 +570,13 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         from stress.outputs import check_output_dir
 
         check_output_dir(out)  # before the context is built: a bad --out fails in milliseconds
+    if scenario.drivers.deterministic:
+        # realized rates and home prices: every path would be the same path; run it once (see module docstring)
+        if n_paths != 1:
+            log.info("scenario %s: realized history, one deterministic path (asked for %d)", scenario.name, n_paths)
+        n_paths = chunk_size = 1
     ctx = build_context(scenario, seed=seed, to=to, tape=tape, behaviour=behaviour)
+    ctx = _resolve_tail_sampling(ctx, tail_sampling)
     ranges = chunk_ranges(n_paths, chunk_size)
     store = None
     done: set[int] = set()
@@ -571,6 +598,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
     else:
         ds = xr.open_zarr(store, consolidated=False)
     ds.attrs["wall_seconds"] = float(elapsed)
+    _report_weights(ds)
     if out is not None:
         from stress.metrics import summary
 
@@ -581,6 +609,104 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         with open(Path(out) / "summary.json", "w") as fh:
             json.dump(json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
+
+
+def _resolve_tail_sampling(ctx: RunContext, option: str | float | None) -> RunContext:
+    """The run context with a numeric tilt: the CLI/API override applied, ``"auto"`` resolved, the ESS checked."""
+    from dataclasses import replace
+
+    from stress.rates.config import RandomnessConfig
+    from stress.rates.tail_sampling import check_tilt, cross_entropy_tilt, tilt_steps
+
+    scenario = ctx.scenario
+    randomness = scenario.randomness
+    if option is not None:
+        value = option if option in ("off", "auto") else _tilt_number(option)
+        try:
+            randomness = RandomnessConfig(**{**randomness.model_dump(), "tail_sampling": value})
+        except ValueError as exc:
+            raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a tilt in [0, 3] "
+                                f"({exc})") from None
+    if randomness.tail_sampling == "off":
+        return ctx if randomness is scenario.randomness else replace(
+            ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
+    if scenario.drivers.deterministic:
+        raise ScenarioError(f"--tail-sampling / randomness.tail_sampling = {randomness.tail_sampling!r}: scenario "
+                            f"{scenario.name} is realized history (no draws); use 'off'")
+    n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)  # the engine draws n_periods monthly steps
+    if randomness.tail_sampling == "auto":
+        rate, national, california = cross_entropy_tilt(lambda t: _pilot(ctx, randomness, t), n_tilt)
+        log.info("tail sampling auto: tilts rate %.4f, national %.4f, California %.4f over %d months", rate,
+                 national, california, n_tilt)
+        randomness = randomness.model_copy(update={"tail_sampling": float(national),
+                                                   "tail_rate_tilt": float(rate),
+                                                   "tail_california_tilt": float(california)})
+    check_tilt(randomness.tilts, n_tilt, option="--tail-sampling / randomness.tail_sampling")
+    return replace(ctx, scenario=scenario.model_copy(update={"randomness": randomness}))
+
+
+def _tilt_number(option) -> float:
+    try:
+        return float(option)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"--tail-sampling {option!r}: must be off, auto or a number (the tilt)") from None
+
+
+def _pilot(ctx: RunContext, randomness, thetas):
+    """One cross-entropy pilot batch at tilts ``thetas`` (rate, national, California): (score, weight, zbar).
+
+    Score: the most junior class's principal loss plus the cumulative
+    collateral loss (fractions); zbar: each tilted column's mean tilted
+    normal over the tilted steps, shape (p, 3).
+
+    Pilot paths use plain pseudo-random draws on their own streams (indices
+    from :data:`~stress.rates.tail_sampling.PILOT_PATH_OFFSET`), so the pilot
+    never reuses a run path's draws, whatever the run's antithetic or Sobol
+    settings.
+    """
+    from dataclasses import replace
+
+    from stress.rates.generator import HPI_CALIFORNIA_COLUMN, HPI_NATIONAL_COLUMN, RATE_COLUMN, draw_normals
+    from stress.rates.tail_sampling import PILOT_PATH_OFFSET, tilt_steps
+
+    rate, national, california = (float(t) for t in thetas)
+    pilot_randomness = randomness.model_copy(update={"tail_sampling": national, "tail_rate_tilt": rate,
+                                                     "tail_california_tilt": california, "antithetic": False,
+                                                     "quasi_random": "none", "brownian_bridge": False})
+    pilot_ctx = replace(ctx, scenario=ctx.scenario.model_copy(update={"randomness": pilot_randomness}))
+    ids = PILOT_PATH_OFFSET + np.arange(randomness.tail_pilot_paths, dtype=np.int64)
+    arrays = simulate_chunk(pilot_ctx, ids)
+    n_tilt = tilt_steps(randomness.tail_years, ctx.n_periods)
+    normals = draw_normals(ids, seed=ctx.seed, n_steps=ctx.n_periods, randomness=pilot_randomness)
+    zbar = normals[:, :n_tilt, [RATE_COLUMN, HPI_NATIONAL_COLUMN, HPI_CALIFORNIA_COLUMN]].mean(axis=1)
+    score = arrays["loss_pct"][:, -1] + arrays["cumulative_collateral_loss_pct"]
+    return score, arrays["weight"], zbar
+
+
+def _report_weights(ds: xr.Dataset) -> None:
+    """Record the tilt and the weights' effective sample size; warn when the weights are degenerate."""
+    import warnings
+
+    from stress.rates.tail_sampling import MIN_ESS_FRACTION, effective_sample_size
+
+    randomness = json.loads(ds.attrs["scenario_json"])["randomness"]
+    option = randomness.get("tail_sampling", "off")
+    ds.attrs["tail_sampling"] = str(option)
+    ds.attrs["tail_tilt"] = 0.0 if option == "off" else float(option)
+    for key in ("tail_rate_tilt", "tail_california_tilt"):
+        ds.attrs[key] = 0.0 if option == "off" else float(randomness.get(key, 0.0))
+    ds.attrs["tail_years"] = float(randomness.get("tail_years", 2.0))
+    if option == "off":
+        return
+    weights = np.asarray(ds["weight"].values)
+    ess = effective_sample_size(weights)
+    ds.attrs["effective_sample_size"] = ess
+    if ess < MIN_ESS_FRACTION * weights.size:
+        message = (f"--tail-sampling / randomness.tail_sampling = {option}: the weights' effective sample size is "
+                   f"{ess:.0f} of {weights.size} paths (< {MIN_ESS_FRACTION:.0%}): the estimates are unreliable; "
+                   "lower the tilt or use 'auto'")
+        log.warning(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _json_attrs(attrs: dict) -> dict:

@@ -17,6 +17,30 @@ Standard errors
 With antithetic pairs the paths are not independent; the errors above then
 assume independence and are conservative for the monotone quantities we
 report (antithetic pairs are negatively correlated).
+
+Importance-sampled runs
+-----------------------
+When the Dataset's ``weight`` variable (each path's likelihood ratio,
+:mod:`stress.rates.tail_sampling`) is not identically 1, every reduction is
+weighted; a plain run (no ``weight`` or all weights exactly 1) takes the
+formulas above unchanged, so its figures are the same as before.
+
+- Means and probabilities: the unbiased estimator ``mean(w x)``, standard
+  error ``std(w x) / sqrt(n)``.
+- Quantiles: the weighted empirical CDF estimated from the upper tail,
+  ``F(x) = 1 - mean(w 1{X > x})`` (the importance-sampling quantile estimator
+  of Glynn, 1996), inverted. Standard error by inverting the confidence
+  interval of the tail probability at the quantile, the weighted analogue of
+  the order-statistic rule above: with ``s = std(w 1{X > x_q}) / sqrt(n)``,
+  ``(Q(q + 1.96 s) - Q(q - 1.96 s)) / (2 x 1.96)``. No density estimate.
+- Expected shortfall: ``mean(w X 1{X in tail}) / (1 - q)``, the tail holding
+  weight mass ``1 - q`` (the boundary path counted in part); standard error
+  ``std(w X 1{tail}) / ((1 - q) sqrt(n))`` (the quantile's own error ignored,
+  as above).
+- Conditional figures (first-loss timing, WAL quantiles among paths,
+  first-breach timing, AFR quantiles, capped-coupon probabilities):
+  self-normalized weights ``w / sum w`` over the paths concerned, standard
+  error by the delta method ``sqrt(sum w^2 (x - m)^2) / sum w``.
 """
 
 from __future__ import annotations
@@ -27,6 +51,72 @@ import xarray as xr
 LOSS_QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999)
 AFR_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 LOSS_EPSILON = 1e-9  # fraction of original balance treated as "no loss" (float noise)
+
+
+def path_weights(ds: xr.Dataset) -> np.ndarray | None:
+    """The paths' likelihood-ratio weights, or None for plain Monte Carlo (none stored, or all exactly 1)."""
+    if "weight" not in ds:
+        return None
+    w = np.asarray(ds["weight"].values, dtype=float)
+    return None if np.all(w == 1.0) else w
+
+
+def _w_mean_se(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unbiased importance-sampling mean ``mean(w x)`` along axis 0 and its standard error."""
+    y = w.reshape((-1,) + (1,) * (x.ndim - 1)) * x
+    n = y.shape[0]
+    se = y.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(y.shape[1:], np.nan)
+    return y.mean(axis=0), se
+
+
+def weighted_quantile_with_se(x: np.ndarray, q: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Importance-sampling quantile of each column of ``x`` (axis 0 = paths) and its standard error.
+
+    ``F(x) = 1 - mean(w 1{X > x})``; the quantile is the smallest sample value
+    with ``F >= q``. See the module docstring for the standard error.
+    """
+    x2 = x.reshape(x.shape[0], -1)
+    est, se = np.empty(x2.shape[1]), np.empty(x2.shape[1])
+    for j in range(x2.shape[1]):
+        col = x2[:, j]
+        if np.isnan(col).any():
+            est[j] = se[j] = np.nan
+            continue
+        order = np.argsort(col, kind="stable")
+        xs, ws = col[order], w[order]
+        n = xs.size
+        # tail mass strictly above each sorted value (ties: above the last of the tie)
+        above = np.concatenate([np.cumsum(ws[::-1])[::-1][1:], [0.0]]) / n
+        last_of_tie = np.r_[xs[1:] != xs[:-1], True]
+        cdf = np.where(last_of_tie, 1.0 - above, np.nan)
+        cdf = np.fmax.accumulate(np.nan_to_num(cdf, nan=-np.inf))
+
+        def inverse(level: float) -> float:
+            k = int(np.searchsorted(cdf, min(max(level, 0.0), 1.0) - 1e-15, side="left"))
+            return float(xs[min(k, n - 1)])
+
+        est[j] = inverse(q)
+        s = (w * (col > est[j])).std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        se[j] = (inverse(q + 1.96 * s) - inverse(q - 1.96 * s)) / (2 * 1.96) if np.isfinite(s) else np.nan
+    return est.reshape(x.shape[1:]), se.reshape(x.shape[1:])
+
+
+def _self_normalized(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Self-normalized weighted mean of a 1-D sample and its delta-method standard error."""
+    if x.size == 0:
+        return np.nan, np.nan
+    m = float(np.sum(w * x) / np.sum(w))
+    se = float(np.sqrt(np.sum(w ** 2 * (x - m) ** 2)) / np.sum(w)) if x.size > 1 else np.nan
+    return m, se
+
+
+def _self_normalized_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Quantile of the self-normalized weighted empirical distribution of a 1-D sample."""
+    if x.size == 0:
+        return np.nan
+    order = np.argsort(x, kind="stable")
+    cdf = np.cumsum(w[order]) / np.sum(w)
+    return float(x[order][min(int(np.searchsorted(cdf, q - 1e-15)), x.size - 1)])
 
 
 def _mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -60,20 +150,25 @@ def _estimate(values, se, dims, coords) -> xr.Dataset:
 
 def expected_loss(ds: xr.Dataset) -> xr.Dataset:
     """Mean principal loss per tranche [fraction of original balance]."""
-    mean, se = _mean_se(ds["loss_pct"].values)
+    w = path_weights(ds)
+    mean, se = _mean_se(ds["loss_pct"].values) if w is None else _w_mean_se(ds["loss_pct"].values, w)
     return _estimate(mean, se, ("tranche",), {"tranche": ds["tranche"].values})
 
 
 def probability_of_loss(ds: xr.Dataset) -> xr.Dataset:
     """Probability that a tranche loses any principal."""
-    p, se = _prob_se(ds["loss_pct"].values > LOSS_EPSILON)
+    hits = ds["loss_pct"].values > LOSS_EPSILON
+    w = path_weights(ds)
+    p, se = _prob_se(hits) if w is None else _w_mean_se(hits.astype(float), w)
     return _estimate(p, se, ("tranche",), {"tranche": ds["tranche"].values})
 
 
 def loss_quantiles(ds: xr.Dataset, *, q=LOSS_QUANTILES) -> xr.Dataset:
     """Principal-loss quantiles per tranche [fraction of original balance]."""
     loss = ds["loss_pct"].values
-    est, se = zip(*(quantile_with_se(loss, qq) for qq in q))
+    w = path_weights(ds)
+    est, se = zip(*(quantile_with_se(loss, qq) if w is None else weighted_quantile_with_se(loss, qq, w)
+                    for qq in q))
     return _estimate(np.array(est), np.array(se), ("quantile", "tranche"),
                      {"quantile": list(q), "tranche": ds["tranche"].values})
 
@@ -81,6 +176,10 @@ def loss_quantiles(ds: xr.Dataset, *, q=LOSS_QUANTILES) -> xr.Dataset:
 def expected_shortfall(ds: xr.Dataset, *, q: float = 0.99) -> xr.Dataset:
     """Mean loss in the worst ``1 - q`` of paths, per tranche (expected shortfall / CVaR)."""
     loss = ds["loss_pct"].values
+    w = path_weights(ds)
+    if w is not None:
+        mean, se = _weighted_shortfall(loss, w, q)
+        return _estimate(mean, se, ("tranche",), {"tranche": ds["tranche"].values})
     n = loss.shape[0]
     k = max(1, int(np.ceil(n * (1.0 - q))))
     tail = np.sort(loss, axis=0)[n - k:]
@@ -89,11 +188,33 @@ def expected_shortfall(ds: xr.Dataset, *, q: float = 0.99) -> xr.Dataset:
     return _estimate(mean, se, ("tranche",), {"tranche": ds["tranche"].values})
 
 
+def _weighted_shortfall(loss: np.ndarray, w: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Importance-sampling expected shortfall per column: the top weight mass ``1 - q``, boundary path in part."""
+    n = loss.shape[0]
+    alpha = 1.0 - q
+    mean, se = np.empty(loss.shape[1]), np.empty(loss.shape[1])
+    for j in range(loss.shape[1]):
+        order = np.argsort(-loss[:, j], kind="stable")
+        mass = w[order] / n
+        before = np.concatenate([[0.0], np.cumsum(mass)[:-1]])
+        share = np.clip((alpha - before) / np.where(mass > 0, mass, 1.0), 0.0, 1.0)  # fraction of each path in the tail
+        y = np.zeros(n)
+        y[order] = w[order] * share * loss[order, j] / alpha
+        mean[j] = y.mean()
+        se[j] = y.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    return mean, se
+
+
 def wal_distribution(ds: xr.Dataset, *, q=(0.05, 0.5, 0.95)) -> xr.Dataset:
     """Mean and quantiles of each tranche's WAL [years]."""
     wal = ds["wal_years"].values
-    mean, mean_se = _mean_se(np.nan_to_num(wal, nan=0.0))
-    est, se = zip(*(quantile_with_se(wal, qq) for qq in q))
+    w = path_weights(ds)
+    if w is None:
+        mean, mean_se = _mean_se(np.nan_to_num(wal, nan=0.0))
+        est, se = zip(*(quantile_with_se(wal, qq) for qq in q))
+    else:
+        mean, mean_se = _w_mean_se(np.nan_to_num(wal, nan=0.0), w)
+        est, se = zip(*(weighted_quantile_with_se(wal, qq, w) for qq in q))
     out = _estimate(np.array(est), np.array(se), ("quantile", "tranche"),
                     {"quantile": list(q), "tranche": ds["tranche"].values})
     out["mean"] = ("tranche", mean)
@@ -104,9 +225,17 @@ def wal_distribution(ds: xr.Dataset, *, q=(0.05, 0.5, 0.95)) -> xr.Dataset:
 def first_loss_timing(ds: xr.Dataset) -> xr.Dataset:
     """Mean and median first-loss period among paths where the tranche loses [period]."""
     first = ds["first_loss_period"].values
+    w = path_weights(ds)
     means, medians, ses = [], [], []
     for j in range(first.shape[1]):
-        hit = first[:, j][np.isfinite(first[:, j])]
+        finite = np.isfinite(first[:, j])
+        hit = first[:, j][finite]
+        if w is not None:
+            m, e = _self_normalized(hit, w[finite])
+            means.append(m)
+            ses.append(e)
+            medians.append(_self_normalized_quantile(hit, w[finite], 0.5))
+            continue
         means.append(hit.mean() if hit.size else np.nan)
         medians.append(np.median(hit) if hit.size else np.nan)
         ses.append(hit.std(ddof=1) / np.sqrt(hit.size) if hit.size > 1 else np.nan)
@@ -117,7 +246,16 @@ def first_loss_timing(ds: xr.Dataset) -> xr.Dataset:
 
 def afr_quantiles(ds: xr.Dataset, *, q=AFR_QUANTILES) -> xr.DataArray:
     """Quantiles of the Available Funds Rate per period (NaN where no bonds are outstanding)."""
-    return ds["afr"].quantile(list(q), dim="path", skipna=True)
+    w = path_weights(ds)
+    if w is None:
+        return ds["afr"].quantile(list(q), dim="path", skipna=True)
+    afr = np.asarray(ds["afr"].transpose("path", "period").values)
+    out = np.full((len(q), afr.shape[1]), np.nan)
+    for t in range(afr.shape[1]):
+        ok = np.isfinite(afr[:, t])
+        for i, qq in enumerate(q):
+            out[i, t] = _self_normalized_quantile(afr[ok, t], w[ok], qq)
+    return xr.DataArray(out, dims=("quantile", "period"), coords={"quantile": list(q), "period": ds["period"].values})
 
 
 def probability_coupon_capped(ds: xr.Dataset) -> xr.Dataset:
@@ -130,6 +268,13 @@ def probability_coupon_capped(ds: xr.Dataset) -> xr.Dataset:
     full = ds["libor_1m"] + margin * step
     outstanding = ds["balance"].shift(period=1, fill_value=1.0) > 0.005
     capped = (ds["coupon"] < full - 1e-12) & outstanding
+    w = path_weights(ds)
+    if w is not None:
+        weight = xr.DataArray(w, dims="path")
+        total = (weight * outstanding).sum("path")
+        p = (weight * capped).sum("path") / total.where(total > 0)
+        se = np.sqrt((weight ** 2 * (capped - p) ** 2 * outstanding).sum("path")) / total.where(total > 0)
+        return xr.Dataset({"estimate": p, "std_error": se})
     n = outstanding.sum("path")
     p = capped.sum("path") / n.where(n > 0)
     se = np.sqrt(p * (1 - p) / n.where(n > 0))
@@ -140,6 +285,11 @@ def oc_breach_probability(ds: xr.Dataset) -> xr.Dataset:
     """Per period, the probability that OC is below target after the build-up period."""
     build_up = int(ds.attrs.get("oc_build_up_periods", 0))
     breach = (ds["oc"] < ds["oc_target"] - 0.005) & (ds["period"] > build_up) & (ds["bond_balance"] > 0.005)
+    w = path_weights(ds)
+    if w is not None:
+        y = xr.DataArray(w, dims="path") * breach
+        n = ds.sizes["path"]
+        return xr.Dataset({"estimate": y.mean("path"), "std_error": y.std("path", ddof=1) / np.sqrt(n)})
     p = breach.mean("path")
     se = np.sqrt(p * (1 - p) / ds.sizes["path"])
     return xr.Dataset({"estimate": p, "std_error": se})
@@ -148,9 +298,21 @@ def oc_breach_probability(ds: xr.Dataset) -> xr.Dataset:
 def oc_summary(ds: xr.Dataset) -> dict:
     """Probability OC is ever breached, of undercollateralization, and time-to-first-breach figures."""
     first = ds["first_oc_breach_period"].values
-    ever, ever_se = _prob_se(np.isfinite(first))
-    under, under_se = _prob_se(((ds["oc"] < -0.005) & (ds["bond_balance"] > 0.005)).any("period").values)
+    under_hits = ((ds["oc"] < -0.005) & (ds["bond_balance"] > 0.005)).any("period").values
+    w = path_weights(ds)
     hit = first[np.isfinite(first)]
+    if w is not None:
+        ever, ever_se = _w_mean_se(np.isfinite(first).astype(float), w)
+        under, under_se = _w_mean_se(under_hits.astype(float), w)
+        wh = w[np.isfinite(first)]
+        return {
+            "probability_ever_breached": float(ever), "probability_ever_breached_se": float(ever_se),
+            "probability_undercollateralized": float(under), "probability_undercollateralized_se": float(under_se),
+            **{f"first_breach_period_{k}": (_self_normalized_quantile(hit, wh, qq) if hit.size else None)
+               for k, qq in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))},
+        }
+    ever, ever_se = _prob_se(np.isfinite(first))
+    under, under_se = _prob_se(under_hits)
     return {
         "probability_ever_breached": float(ever), "probability_ever_breached_se": float(ever_se),
         "probability_undercollateralized": float(under), "probability_undercollateralized_se": float(under_se),
@@ -178,15 +340,98 @@ def summary(ds: xr.Dataset) -> dict:
             "first_loss_period_mean": _none_if_nan(first.estimate[j]),
             "first_loss_period_median": _none_if_nan(first["median"][j]),
         }
-    collateral_mean, collateral_se = _mean_se(ds["cumulative_collateral_loss_pct"].values)
-    return {
+    collateral = ds["cumulative_collateral_loss_pct"].values
+    w = path_weights(ds)
+    if w is None:
+        collateral_mean, collateral_se = _mean_se(collateral)
+        collateral_p99 = float(np.quantile(collateral, 0.99))
+    else:
+        collateral_mean, collateral_se = _w_mean_se(collateral, w)
+        collateral_p99 = float(weighted_quantile_with_se(collateral[:, None], 0.99, w)[0][0])
+    out = {
         "paths": int(ds.sizes["path"]),
         "tranches": per_tranche,
         "collateral": {"cumulative_loss_mean": float(collateral_mean), "cumulative_loss_se": float(collateral_se),
-                       "cumulative_loss_p99": float(np.quantile(ds["cumulative_collateral_loss_pct"].values, 0.99))},
+                       "cumulative_loss_p99": collateral_p99},
         "oc": oc_summary(ds),
         "call": call_summary(ds),
     }
+    if w is not None:
+        from stress.rates.tail_sampling import effective_sample_size
+
+        mean_w, se_w = _w_mean_se(np.ones_like(w), w)
+        out["tail_sampling"] = {"tilt": float(ds.attrs.get("tail_tilt", np.nan)),
+                                "rate_tilt": float(ds.attrs.get("tail_rate_tilt", 0.0)),
+                                "california_tilt": float(ds.attrs.get("tail_california_tilt", 0.0)),
+                                "tail_years": float(ds.attrs.get("tail_years", np.nan)),
+                                "effective_sample_size": effective_sample_size(w),
+                                "mean_weight": float(mean_w), "mean_weight_se": float(se_w)}
+    return out
+
+
+def place_in_distribution(ds: xr.Dataset, history: xr.Dataset) -> xr.Dataset:
+    """Where one path (the realized history) sits in a Monte Carlo distribution.
+
+    For the cumulative collateral loss, each class's principal loss and the
+    minimum AFR margin (:func:`min_afr_margin`), the percentile of the
+    ``history`` run's value among the Monte Carlo paths of ``ds``: the
+    (weighted) fraction of paths below it plus half the fraction equal to it
+    (mid-rank, so a class that never loses in either sits at half the
+    Monte Carlo's no-loss probability, not at 0 or 1). Importance weights
+    are self-normalized; the standard error is the delta method's
+    ``sqrt(sum p_i^2 (h_i - P)^2)`` with ``p_i = w_i / sum w`` (plain Monte
+    Carlo: ``sqrt(P (1 - P) / n)`` up to the ties' half counts).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Monte Carlo results (plain or importance-sampled: weights are used).
+    history : xarray.Dataset
+        Results of a one-path run (e.g. ``scenarios/history_2004.toml``); its
+        first path is used.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``measure`` (``collateral_loss``, ``loss_<class>`` ...,
+        ``min_afr_margin``) with ``history_value``, ``below``, ``equal``,
+        ``percentile`` [fraction, 0-1] and ``std_error`` of the percentile.
+    """
+    tranches = [str(t) for t in ds["tranche"].values]
+    names = ["collateral_loss"] + [f"loss_{t}" for t in tranches] + ["min_afr_margin"]
+    mc = np.column_stack([ds["cumulative_collateral_loss_pct"].values, ds["loss_pct"].values, min_afr_margin(ds)])
+    hist = np.concatenate([history["cumulative_collateral_loss_pct"].values[:1], history["loss_pct"].values[0],
+                           min_afr_margin(history)[:1]])
+    w = path_weights(ds)
+    w = np.ones(mc.shape[0]) if w is None else w
+    # self-normalized (sum w = 1): a percentile stays in [0, 1] whatever the weights' sample mean
+    p = w / w.sum()
+    equal_hit = np.isclose(mc, hist[None, :], rtol=0.0, atol=LOSS_EPSILON)
+    below_hit = (mc < hist[None, :]) & ~equal_hit
+    mid_hit = below_hit + 0.5 * equal_hit
+    percentile = p @ mid_hit
+    n = mc.shape[0]
+    se = np.sqrt((p[:, None] ** 2 * (mid_hit - percentile[None, :]) ** 2).sum(axis=0)) if n > 1 \
+        else np.full(len(names), np.nan)
+    return xr.Dataset({"history_value": ("measure", hist), "below": ("measure", p @ below_hit),
+                       "equal": ("measure", p @ equal_hit), "percentile": ("measure", percentile),
+                       "std_error": ("measure", se)}, coords={"measure": names})
+
+
+def min_afr_margin(ds: xr.Dataset) -> np.ndarray:
+    """Per path, the smallest AFR minus one-month LIBOR over the periods with bonds outstanding [decimal].
+
+    The Available Funds Rate's headroom over the index: a class whose margin
+    exceeds it has its coupon capped that period. NaN for a path with no
+    period with bonds outstanding.
+    """
+    margin = (ds["afr"] - ds["libor_1m"]).transpose("path", "period").values
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+            return np.nanmin(margin, axis=1)
 
 
 def call_summary(ds: xr.Dataset) -> dict:

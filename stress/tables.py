@@ -160,4 +160,10 @@ def monte_carlo_summary(result: dict) -> str:
                      f"{_pct(call['exercise_probability'], call['exercise_probability_se'])} of paths"
                      + (f", median period {call['call_period_median']:.0f}" if call.get("call_period_median") else "")
                      + ("; rating stresses run to maturity (no call credit)" if call["rule"] == "never" else ""))
+    ts = s.get("tail_sampling")
+    if ts:
+        lines.append(f"importance sampling: normals tilted by {ts['tilt']:.4f} (national HPI), "
+                     f"{ts.get('california_tilt', 0.0):.4f} (California), {ts.get('rate_tilt', 0.0):.4f} (rate) over "
+                     f"{ts['tail_years']:g} years; effective sample size {ts['effective_sample_size']:,.0f} of "
+                     f"{s['paths']:,} paths; mean weight {ts['mean_weight']:.3f} ± {ts['mean_weight_se']:.3f}")
     return "\n".join(lines)

@@ -70,6 +70,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
                                                 "the build-up period; NaN if none"),
     Variable("call_period", _P, "1", "period (1-based) of the clean-up call; NaN if not exercised"),
     Variable("call_exercised", _P, "1", "1 if the clean-up call was exercised on the path, else 0"),
+    Variable("weight", _P, "1", "likelihood-ratio weight of the path's draws (importance sampling, "
+                                "stress.rates.tail_sampling); exactly 1 in plain Monte Carlo"),
 )}
 
 

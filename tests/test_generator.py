@@ -90,7 +90,7 @@ def test_common_random_numbers_across_models_and_options(curve):
     np.testing.assert_allclose(g2.index_rates, hw.index_rates, rtol=1e-12)
     full_g2 = run(drivers(rates={"model": "g2pp"}, home_prices={"california": {"enabled": True}}), ids, curve)
     np.testing.assert_array_equal(full_g2.hpi_national, hw.hpi_national)
-    shocked = run(drivers(rates={"shock_bp": 200}), ids, curve)
+    shocked = run(drivers(rates={"mean_reversion": 0.03, "volatility": 0.008, "shock_bp": 200}), ids, curve)
     np.testing.assert_array_equal(shocked.short_rate, hw.short_rate)
 
 
@@ -98,8 +98,8 @@ def test_common_random_numbers_shrink_the_noise_of_a_difference(curve):
     """A +10% vol scenario vs base: paired (same seed) differences are far less noisy than independent ones."""
     ids = np.arange(2000)
     base = run(drivers(), ids, curve).index_rates[:, 0, 60]
-    up = run(drivers(rates={"volatility": 0.0088}), ids, curve).index_rates[:, 0, 60]
-    independent = run(drivers(rates={"volatility": 0.0088}), ids, curve, seed=SEED + 1).index_rates[:, 0, 60]
+    up = run(drivers(rates={"volatility": 0.01595}), ids, curve).index_rates[:, 0, 60]  # default 0.0145 + 10%
+    independent = run(drivers(rates={"volatility": 0.01595}), ids, curve, seed=SEED + 1).index_rates[:, 0, 60]
     assert np.std(up - base) < 0.2 * np.std(independent - base)
 
 
@@ -215,7 +215,7 @@ def test_scenario_tables_parse():
 @pytest.mark.parametrize("tables, expected", [
     ({"rates": {"volatility": 0.5}}, "scenario file s.toml: rates.volatility = 0.5: must be in [0, 0.05]"),
     ({"rates": {"mean_reversion": 0}}, "rates.mean_reversion = 0: must be in [0.001, 5]"),
-    ({"rates": {"model": "cir"}}, "rates.model = 'cir': must be 'hull_white', 'g2pp' or 'deterministic'"),
+    ({"rates": {"model": "cir"}}, "rates.model = 'cir': must be 'hull_white', 'g2pp', 'deterministic' or 'history'"),
     ({"rates": {"g2pp": {"rho": -1.5}}}, "rates.g2pp.rho = -1.5: must be in [-0.99, 0.99]"),
     ({"rates": {"basis_spreads": {"libor_3m": 0.0}}}, "rates.basis_spreads.libor_3m = 0.0: unknown key (allowed: "
                                                         "libor_1m, libor_6m, libor_12m, cmt_1y)"),

@@ -144,10 +144,10 @@ def test_g2pp_decouples_short_and_long_rates(curve):
 def test_default_volatilities_documented(curve):
     """The defaults' zero-rate normal vols are those quoted in stress.rates.config."""
     hw, g2 = HullWhite(), G2pp()
-    assert hw.zero_rate_volatility(1.0) == pytest.approx(0.0079, abs=0.0001)
-    assert hw.zero_rate_volatility(10.0) == pytest.approx(0.0069, abs=0.0001)
-    assert g2.zero_rate_volatility(1.0) == pytest.approx(0.0079, abs=0.0001)
-    assert g2.zero_rate_volatility(10.0) == pytest.approx(0.0058, abs=0.0001)
+    assert hw.zero_rate_volatility(1.0) == pytest.approx(0.0138, abs=0.0001)
+    assert hw.zero_rate_volatility(10.0) == pytest.approx(0.0092, abs=0.0001)
+    assert g2.zero_rate_volatility(1.0) == pytest.approx(0.0138, abs=0.0001)
+    assert g2.zero_rate_volatility(10.0) == pytest.approx(0.0102, abs=0.0001)
 
 
 def _index_reference(factors, log_forward_bond, convexity, loadings, days, rules):

@@ -4,10 +4,12 @@ A scenario file's ``[rates]``, ``[home_prices]`` and ``[randomness]`` tables
 become one :class:`ScenarioDrivers`::
 
     [rates]
-    model = "hull_white"          # "hull_white" | "g2pp" | "deterministic"
+    model = "hull_white"          # "hull_white" | "g2pp" | "deterministic" | "history"
     curve = "forward"             # "forward" | "static" | a .toml quotes or .csv curve file
-    mean_reversion = 0.03         # Hull-White a [1/year]
-    volatility = 0.008            # Hull-White sigma [absolute normal vol, decimal/year]
+    mean_reversion = 0.10         # Hull-White a [1/year]
+    volatility = 0.0145           # Hull-White sigma [absolute normal vol, decimal/year]
+    history_from = "2004-01"      # model = "history": realized month of grid month 0
+    history_to = "2014-12"        #   last realized month; flat after it
     floor_at_zero = true
     shock_bp = 0.0                # deterministic parallel shock on top of every path
 
@@ -27,6 +29,8 @@ become one :class:`ScenarioDrivers`::
 
     [randomness]
     antithetic = true
+    tail_sampling = "off"         # "off" | "auto" | a tilt theta >= 0 (importance sampling)
+    tail_years = 2.0              # months of the tilt: the first 12 * tail_years
 
 Every key has a default, so an empty table (or none) is valid. Errors name the
 file, the key, the value and what is allowed::
@@ -35,21 +39,49 @@ file, the key, the value and what is allowed::
 
 Default parameters and where they come from
 -------------------------------------------
-Hull-White (``mean_reversion`` 0.03/yr, ``volatility`` 0.008/yr)
-    The January 2004 USD swaption market quoted normal ("basis-point")
-    volatilities of roughly 80-100 bp a year for short expiries, a little less
-    for long tails. With a = 0.03 the normal vol of a zero rate of maturity T
-    is sigma * B(T) / T: about 79 bp/yr for the 1-year rate and 69 bp/yr for the
-    10-year rate, the low end of that range, with the slowly decaying vol term
-    structure typical of one-factor calibrations of that era. Raise
-    ``volatility`` to 0.010 for the upper end.
-G2++ (a 0.5, sigma 0.012, b 0.03, eta 0.008, rho -0.6)
-    A fast factor (half-life ~1.4 years) and a slow one, negatively
-    correlated, the usual shape of G2++ fits (Brigo & Mercurio, *Interest Rate
-    Models*, ch. 4). These give about 79 bp/yr normal vol for the 1-year rate
-    (as the Hull-White default), 58 bp/yr for the 10-year rate and a 1y-10y
-    rate correlation of about 0.6, so short and long rates do not move in
-    lockstep.
+Hull-White (``mean_reversion`` 0.10/yr, ``volatility`` 0.0145/yr)
+    Calibrated to the *realized* (physical) behaviour of the indices, because
+    the Monte Carlo is a physical-measure loss distribution: the drift comes
+    from the input forward curve, the dispersion around it from history.
+    Realized standard deviations of h-month changes of monthly averages,
+    1M LIBOR 1986-01 .. 2021-09 and 1Y CMT 1986-01 .. 2023-11
+    (``stress/data/history/rates_monthly.csv``) [bp]::
+
+        h [months]       1      3     12     24     60
+        1M LIBOR      26.0   50.2  136.9  220.3  253.3
+        1Y CMT        22.1   50.9  140.6  218.8  228.0
+
+    The model's standard deviation of the 1M rate h months after the curve
+    date is ``sigma sqrt((1 - exp(-2 a h)) / (2 a))`` (times ``B(1m)/1m``);
+    fitting it to the 12- and 60-month figures gives a = 0.106, sigma =
+    0.01448, rounded to 0.10 and 0.0145: 41 / 71 / 138 / 185 / 257 bp for the
+    1M LIBOR horizons above (131 / 245 for 12 / 60 months of the CMT). A
+    one-factor Gaussian model cannot show the momentum of policy cycles
+    (realized vol per sqrt(year) rises from 90 bp at one month to 156 bp at
+    two years): it overstates one-month changes (41 vs 26 bp), which a
+    monthly-reset deal does not feel, and understates 24-month ones by 16%.
+    Realized vs implied: the January 2004 swaption market's normal vols were
+    about 80-100 bp/yr for short expiries; the old default (0.03, 0.008)
+    matched that (79 bp for 12-month changes) and gave 58% of the realized
+    12-month dispersion. The forward curve does not narrow the dispersion:
+    the 6-month LIBOR's 6-month-ahead forward missed by 80 bp (std) against a
+    raw 6-month change of 83 bp, so the realized change std is the right
+    target for dispersion around the forward. The implied (risk-neutral) vol
+    matters for pricing, not for a loss distribution; with these defaults the
+    paths are *not* swaption-calibrated (do not use them for option-adjusted
+    spreads). Instantaneous normal vol of the 1-year / 10-year zero rate:
+    138 / 92 bp a year. ``tests/test_rates_history.py`` checks the
+    simulated 12- and 60-month statistics against the shipped data.
+G2++ (a 0.5, sigma 0.021, b 0.03, eta 0.014, rho -0.6)
+    The usual G2++ shape (Brigo & Mercurio, *Interest Rate Models*, ch. 4):
+    a fast factor (half-life ~1.4 years) and a slow one, negatively
+    correlated, so short and long rates do not move in lockstep. The
+    volatilities (0.012 and 0.008 before) are scaled by 1.75 so that the 1M
+    rate's 12-month change has the realized 137 bp standard deviation (47 /
+    78 / 138 / 176 / 257 bp at 1 / 3 / 12 / 24 / 60 months; 1-year / 10-year
+    zero-rate vol 138 / 102 bp a year, 1y-10y correlation below one). A free fit of all
+    five parameters to both series ran to rho = -0.99 with offsetting 4%
+    vols, which we do not trust.
 CMT basis (``basis_spreads.cmt_1y`` unset)
     The input curve's own LIBOR-CMT basis: its cmt_1y minus its 12-month LIBOR
     restated bond-equivalent, month by month (for the built-in curve a
@@ -126,19 +158,22 @@ class G2ppParameters(_Settings):
     """
 
     a: float = Field(0.5, ge=0.001, le=5.0)
-    sigma: float = Field(0.012, ge=0.0, le=0.05)
+    sigma: float = Field(0.021, ge=0.0, le=0.05)
     b: float = Field(0.03, ge=0.001, le=5.0)
-    eta: float = Field(0.008, ge=0.0, le=0.05)
+    eta: float = Field(0.014, ge=0.0, le=0.05)
     rho: float = Field(-0.6, ge=-0.99, le=0.99)
 
 
 class RateModelConfig(_Settings):
     """The ``[rates]`` table: short-rate model, curve, index spreads, floor and shocks."""
 
-    model: Literal["hull_white", "g2pp", "deterministic"] = "hull_white"
+    model: Literal["hull_white", "g2pp", "deterministic", "history"] = "hull_white"
     curve: str = "forward"
-    mean_reversion: float = Field(0.03, ge=0.001, le=5.0)
-    volatility: float = Field(0.008, ge=0.0, le=0.05)
+    mean_reversion: float = Field(0.10, ge=0.001, le=5.0)
+    volatility: float = Field(0.0145, ge=0.0, le=0.05)
+    history_from: str = Field("2004-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    history_to: str = Field("2014-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    history_file: str = ""
     g2pp: G2ppParameters = G2ppParameters()
     basis_spreads: BasisSpreads = BasisSpreads()
     floor_at_zero: bool = True
@@ -266,6 +301,11 @@ class HomePriceConfig(_RegionHpi):
 
     Attributes
     ----------
+    source : {"model", "history"}
+        ``"history"``: the realized national and California indices of
+        ``history_file`` (default: the shipped Case-Shiller file) from month
+        ``history_from`` through ``history_to``, flat after it; every model
+        key below is then ignored.
     drift, volatility, monthly_ar, momentum, error_correction, moving_average,
     initial_growth, initial_gap, initial_innovations
         The national process (units on :class:`_RegionHpi`).
@@ -277,16 +317,60 @@ class HomePriceConfig(_RegionHpi):
         factor's innovation (positive = home prices rise when rates rise).
     """
 
+    source: Literal["model", "history"] = "model"
+    history_from: str = Field("2004-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    history_to: str = Field("2014-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    history_file: str = ""
     california: CaliforniaConfig = CaliforniaConfig()
     rate_correlation: float = Field(0.0, ge=-1.0, le=1.0)
 
 
 class RandomnessConfig(_Settings):
-    """The ``[randomness]`` table: variance reduction options."""
+    """The ``[randomness]`` table: variance reduction options.
+
+    ``tail_sampling`` (importance sampling, :mod:`stress.rates.tail_sampling`):
+    ``"off"`` (plain Monte Carlo), ``"auto"`` (a tilt chosen by the
+    cross-entropy method on a pilot run of ``tail_pilot_paths`` paths) or a
+    number ``theta`` >= 0: the national home-price normals of the first
+    ``12 * tail_years`` months are drawn with mean ``-theta`` and each path
+    carries its likelihood-ratio weight. ``tail_rate_tilt`` and
+    ``tail_california_tilt`` shift the first rate factor's and the
+    California normals the same way (used with a number; ``auto`` sets all
+    three).
+    """
 
     antithetic: bool = False
     quasi_random: Literal["none", "sobol"] = "none"
     brownian_bridge: bool = False
+    tail_sampling: Literal["off", "auto"] | float = "off"
+    tail_years: float = Field(2.0, gt=0.0, le=40.0)
+    tail_rate_tilt: float = Field(0.0, ge=-3.0, le=3.0)
+    tail_california_tilt: float = Field(0.0, ge=0.0, le=3.0)
+    tail_pilot_paths: int = Field(200, ge=20, le=100_000)
+
+    @field_validator("tail_sampling")
+    @classmethod
+    def _tilt_range(cls, value):
+        if isinstance(value, str):
+            return value
+        if not 0.0 <= value <= 3.0:
+            raise ValueError('must be "off", "auto" or a tilt in [0, 3]')
+        return float(value)
+
+    @property
+    def tilt(self) -> float:
+        """The numeric tilt theta (0 when off); ``"auto"`` must be resolved first."""
+        if self.tail_sampling == "auto":
+            raise ScenarioError('randomness.tail_sampling = "auto": resolve it to a number first '
+                                "(stress.rates.tail_sampling.choose_tilt; the engine does this)")
+        return 0.0 if self.tail_sampling == "off" else float(self.tail_sampling)
+
+    @property
+    def tilts(self) -> tuple[float, float, float]:
+        """The (rate, national, California) tilts; all zero when tail sampling is off."""
+        if self.tail_sampling == "off":
+            return (0.0, 0.0, 0.0)
+        return (self.tail_rate_tilt, self.tilt, self.tail_california_tilt)
 
     @field_validator("brownian_bridge")
     @classmethod
@@ -302,6 +386,11 @@ class ScenarioDrivers(_Settings):
     rates: RateModelConfig = RateModelConfig()
     home_prices: HomePriceConfig = HomePriceConfig()
     randomness: RandomnessConfig = RandomnessConfig()
+
+    @property
+    def deterministic(self) -> bool:
+        """True when no path draws anything: realized rates and realized home prices."""
+        return self.rates.model == "history" and self.home_prices.source == "history"
 
     @classmethod
     def from_toml_tables(cls, tables: dict[str, Any], *, source: str | Path = "<scenario>") -> "ScenarioDrivers":

@@ -254,14 +254,45 @@ def read_curve_file(path: str | Path, *, n_months: int = 420) -> CurveSet:
 
 
 def load_curve(spec: str | Path = "forward", *, n_months: int = 420) -> CurveSet:
-    """Resolve a ``--curve`` argument: ``forward``, ``static``, a ``.toml`` quotes file or a ``.csv`` curve."""
+    """Resolve a ``--curve`` argument: ``forward``, ``static``, ``history``, a ``.toml`` quotes file or a ``.csv`` curve.
+
+    ``history`` is the realized path of :mod:`stress.rates.history`: the
+    indices' monthly averages from January 2004 (grid month 0, as the
+    built-in curve) through December 2014, flat after it (the same path as
+    ``scenarios/history_2004.toml``).
+    """
     spec = str(spec)
     if spec == "forward":
         return forward_curve(n_months=n_months)
+    if spec == "history":
+        return history_curve(n_months=n_months)
     if spec == "static":
         return forward_curve(n_months=n_months).static()
     if spec.endswith(".csv"):
         return read_curve_file(spec, n_months=n_months)
     if spec.endswith(".toml"):
         return forward_curve(spec, n_months=n_months)
-    raise ScenarioError(f"--curve {spec!r}: must be forward, static, a .toml quotes file or a .csv curve file")
+    raise ScenarioError(f"--curve {spec!r}: must be forward, static, history, a .toml quotes file or a .csv curve "
+                        "file")
+
+
+def history_curve(*, start: str = "2004-01", end: str = "2014-12", n_months: int = 420,
+                  path: str | None = None) -> CurveSet:
+    """The realized index path as a deterministic curve, on the built-in curve's monthly grid.
+
+    Parameters
+    ----------
+    start, end : str
+        ``YYYY-MM``: the realized month of grid month 0, and the last realized
+        month (every index is held flat after it).
+    n_months : int
+        Grid length.
+    path : str, optional
+        A rates history file (default: the shipped ``rates_monthly.csv``).
+    """
+    from stress.rates.history import RATE_COLUMNS, load_history
+
+    history = load_history("rates", path)
+    grid = forward_curve(n_months=n_months)
+    rates = np.stack([history.window(c, start, end, n_months) for c in RATE_COLUMNS])
+    return CurveSet(grid.dates, rates, name=f"realized {start}..{end}, flat after")

@@ -32,7 +32,7 @@ class G2pp(GaussianShortRate):
 
     name = "g2pp"
 
-    def __init__(self, a: float = 0.5, sigma: float = 0.012, b: float = 0.03, eta: float = 0.008,
+    def __init__(self, a: float = 0.5, sigma: float = 0.021, b: float = 0.03, eta: float = 0.014,
                  rho: float = -0.6):
         if not -1.0 <= rho <= 1.0:
             raise ValueError(f"rho = {rho}: must be in [-1, 1]")

@@ -43,6 +43,18 @@ Variance reduction (``[randomness]``):
   bridge's increments: the low, best-distributed Sobol dimensions carry the
   paths' large-scale shape.
 
+Importance sampling (``[randomness] tail_sampling``): after the steps above,
+the national home-price normals (column 4) of the first ``12 * tail_years``
+steps are shifted by ``-theta`` (and optionally columns 0 and 5 by their own
+tilts) and each path gets its likelihood-ratio weight
+(:mod:`stress.rates.tail_sampling`). With ``tail_sampling = "off"`` nothing
+is shifted and every weight is exactly 1.
+
+Realized history (``[rates] model = "history"``, ``[home_prices] source =
+"history"``): the indices and home prices of the history files
+(:mod:`stress.rates.history`) from ``history_from`` through ``history_to``,
+flat after it, the same on every path; no normals are drawn for them.
+
 Example
 -------
 >>> import numpy as np
@@ -73,6 +85,7 @@ from stress.rates.g2pp import G2pp
 from stress.rates.home_prices import simulate_home_prices
 from stress.rates.hull_white import GaussianShortRate, HullWhite, ModelGrid
 from stress.rates.indices import TENOR_MONTHS, IndexRules, index_rates, shock_weights
+from stress.rates.tail_sampling import apply_tilt, likelihood_ratio, tilt_steps
 
 #: Standard normals drawn per path and month (see the module docstring for the columns).
 NORMALS_PER_MONTH = 6
@@ -105,6 +118,8 @@ class PathSet:
         California index (equal to ``hpi_national`` when the regional factor is off).
     discount : numpy.ndarray, shape (p, m)
         Path discount factor ``exp(-int_0^{t_m} r ds)`` from month 0 (unshocked model rates).
+    weight : numpy.ndarray, shape (p,)
+        Likelihood-ratio weight of each path's draws (importance sampling); 1.0 without it.
     """
 
     path_ids: np.ndarray
@@ -113,6 +128,11 @@ class PathSet:
     hpi_national: np.ndarray
     hpi_california: np.ndarray
     discount: np.ndarray
+    weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.weight is None:
+            object.__setattr__(self, "weight", np.ones(self.path_ids.size))
 
     @property
     def n_paths(self) -> int:
@@ -135,7 +155,9 @@ class PathSet:
 # -- models and the curve grid ------------------------------------------------
 
 def build_model(rates: RateModelConfig) -> GaussianShortRate:
-    """The short-rate model named by the ``[rates]`` table."""
+    """The short-rate model named by the ``[rates]`` table (``"history"`` has none: realized paths)."""
+    if rates.model == "history":
+        raise ScenarioError('rates.model = "history": realized paths come from the history file, not a model')
     if rates.model == "hull_white":
         return HullWhite(rates.mean_reversion, rates.volatility)
     if rates.model == "g2pp":
@@ -217,6 +239,9 @@ def draw_normals(path_ids: np.ndarray, *, seed: int, n_steps: int,
     """All standard normals of the given paths, shape (p, n_steps, :data:`NORMALS_PER_MONTH`).
 
     Row ``r`` depends only on ``(seed, path_ids[r], n_steps, randomness)``.
+    With a tail-sampling tilt the national home-price column of the first
+    tilted steps is shifted (and no longer standard: see
+    :mod:`stress.rates.tail_sampling`).
     """
     path_ids = np.asarray(path_ids, dtype=np.int64)
     out = np.empty((path_ids.size, n_steps, NORMALS_PER_MONTH))
@@ -238,7 +263,14 @@ def draw_normals(path_ids: np.ndarray, *, seed: int, n_steps: int,
                 path_generator(seed, stream).standard_normal(out=out[row])
                 last_stream, last_row = stream, row
     out[negate] *= -1.0
+    apply_tilt(out, tilt_shifts(randomness), tilt_steps(randomness.tail_years, n_steps))
     return out
+
+
+def tilt_shifts(randomness: RandomnessConfig) -> dict[int, float]:
+    """The tail-sampling mean shifts by normals column (rate factor, national, California)."""
+    rate, national, california = randomness.tilts
+    return {RATE_COLUMN: rate, HPI_NATIONAL_COLUMN: national, HPI_CALIFORNIA_COLUMN: california}
 
 
 _sobol_lock = threading.Lock()
@@ -350,25 +382,89 @@ def generate_paths(config: ScenarioDrivers, *, path_ids: np.ndarray, seed: int, 
         raise ScenarioError(f"seed = {seed!r}: must be an integer >= 0")
     path_ids = path_ids.astype(np.int64)
     grid, days = model_grid(curve, n_months)
-    model = build_model(config.rates)
-    rules = index_rules(config.rates, curve, n_months)
-    convexity, loadings = model.bond_coefficients(grid)
-
     p, m = path_ids.size, n_months
+    rates_history = config.rates.model == "history"
+    hpi_history = config.home_prices.source == "history"
+    randomness = config.randomness
+    if config.deterministic and randomness.tail_sampling != "off":
+        raise ScenarioError("randomness.tail_sampling: the scenario's rates and home prices are both realized "
+                            "history (no draws); tail sampling does not apply: set it to 'off'")
+    shifts = tilt_shifts(randomness)
+    n_tilt = tilt_steps(randomness.tail_years, m - 1)
+    if rates_history:
+        realized = _history_paths(config.rates, grid, days, m)
+    else:
+        model = build_model(config.rates)
+        rules = index_rules(config.rates, curve, n_months)
+        convexity, loadings = model.bond_coefficients(grid)
+
     short_rate = np.empty((p, m))
     rates = np.empty((p, len(INDEX_NAMES), m))
     national = np.empty((p, m))
     california = np.empty((p, m))
     discount = np.empty((p, m))
+    weight = np.ones(p)
+    if hpi_history:
+        national[:], california[:] = _history_hpi(config.home_prices, m)
     for start in range(0, p, _BLOCK):
         block = slice(start, min(start + _BLOCK, p))
-        normals = draw_normals(path_ids[block], seed=int(seed), n_steps=m - 1, randomness=config.randomness)
-        state = model.simulate(normals, grid)
-        short_rate[block] = state.short_rate
-        discount[block] = state.discount
-        rates[block] = index_rates(state.factors, grid.log_forward_bond, convexity, loadings, days, rules)
-        national[block], california[block] = simulate_home_prices(
-            normals, config.home_prices, rate_column=RATE_COLUMN, national_column=HPI_NATIONAL_COLUMN,
-            california_column=HPI_CALIFORNIA_COLUMN)
+        if config.deterministic:
+            normals = None
+        else:
+            normals = draw_normals(path_ids[block], seed=int(seed), n_steps=m - 1, randomness=randomness)
+            weight[block] = likelihood_ratio(normals, shifts, n_tilt)
+        if rates_history:
+            short_rate[block], discount[block], rates[block] = realized
+        else:
+            state = model.simulate(normals, grid)
+            short_rate[block] = state.short_rate
+            discount[block] = state.discount
+            rates[block] = index_rates(state.factors, grid.log_forward_bond, convexity, loadings, days, rules)
+        if not hpi_history:
+            national[block], california[block] = simulate_home_prices(
+                normals, config.home_prices, rate_column=RATE_COLUMN, national_column=HPI_NATIONAL_COLUMN,
+                california_column=HPI_CALIFORNIA_COLUMN)
     return PathSet(path_ids=path_ids, short_rate=short_rate, index_rates=rates, hpi_national=national,
-                   hpi_california=california, discount=discount)
+                   hpi_california=california, discount=discount, weight=weight)
+
+
+# -- realized history ---------------------------------------------------------
+
+def _history_paths(rates: RateModelConfig, grid: ModelGrid, days: np.ndarray, n_months: int):
+    """Short rate, discount factor and indices of the realized path, each shape (m,) or (4, m).
+
+    The indices are the history file's monthly averages from ``history_from``,
+    flat after ``history_to``; then the ``[rates]`` basis spreads (CMT: the
+    ``basis_spreads.cmt_1y`` value, 0 when unset: the realized CMT needs no
+    basis), shocks and floor, as for the model paths. The short rate is the
+    realized 1M LIBOR continuously compounded over the month's actual days,
+    and the discount factor chains it (unshocked, like the model's).
+    """
+    from stress.rates.history import RATE_COLUMNS, load_history
+
+    history = load_history("rates", rates.history_file or None)
+    raw = np.stack([history.window(c, rates.history_from, rates.history_to, n_months) for c in RATE_COLUMNS])
+    b = rates.basis_spreads
+    spreads = np.array([b.libor_1m, b.libor_6m, b.libor_12m, b.cmt_1y or 0.0])[:, None]
+    shock = shock_weights(n_months, rates.shock_bp, from_month=rates.shock_from_month,
+                          ramp_months=rates.shock_ramp_months)
+    out = raw + spreads + shock[None, :]
+    if rates.all_indices_to is not None:
+        out[:, rates.all_indices_from_month:] = rates.all_indices_to
+    if rates.floor_at_zero:
+        out = np.maximum(out, 0.0)
+    dt = np.diff(grid.times)[:n_months]
+    short = np.log1p(raw[0] * days[0] / 360.0) / dt
+    discount = np.exp(-np.concatenate([[0.0], np.cumsum(short[:-1] * dt[:-1])]))
+    return short, discount, out
+
+
+def _history_hpi(home_prices, n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Realized national and California indices, 1.0 at ``history_from``, flat after ``history_to``."""
+    from stress.rates.history import load_history
+
+    history = load_history("hpi", home_prices.history_file or None)
+    start, end = home_prices.history_from, home_prices.history_to
+    national = history.window("national", start, end, n_months)
+    california = history.window("california", start, end, n_months)
+    return national / national[0], california / california[0]

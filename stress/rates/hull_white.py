@@ -325,15 +325,15 @@ class HullWhite(GaussianShortRate):
     Parameters
     ----------
     mean_reversion : float
-        ``a`` [1/year], > 0 (default 0.03; see :mod:`stress.rates.config`).
+        ``a`` [1/year], > 0 (default 0.10; see :mod:`stress.rates.config`).
     volatility : float
-        ``sigma`` [absolute normal vol, decimal/year] (default 0.008); 0 gives
+        ``sigma`` [absolute normal vol, decimal/year] (default 0.0145); 0 gives
         the deterministic curve.
     """
 
     name = "hull_white"
 
-    def __init__(self, mean_reversion: float = 0.03, volatility: float = 0.008):
+    def __init__(self, mean_reversion: float = 0.10, volatility: float = 0.0145):
         super().__init__([mean_reversion], [volatility])
         self.a = float(mean_reversion)
         self.sigma = float(volatility)

@@ -38,6 +38,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "hpi_california": ("California home-price index, 1 at month 0 (= hpi when the regional factor is off)", "1"),
     "discount": ("path discount factor exp(-integral of the short rate) from month 0", "1"),
     "df_curve": ("input curve's discount factor from month 0 to the period's date", "1"),
+    "weight": ("likelihood-ratio weight of the path's draws (tail sampling); 1 without it", "1"),
 }
 
 _INDEX_VARIABLES = ("libor_1m", "libor_6m", "libor_12m", "cmt_1y")
@@ -63,7 +64,8 @@ def paths_to_dataset(pathset: PathSet, dates: np.ndarray | None = None, curve: C
     -------
     xarray.Dataset
         Variables ``short_rate, libor_1m, libor_6m, libor_12m, cmt_1y, hpi,
-        hpi_california, discount`` (path, period) and ``df_curve`` (period);
+        hpi_california, discount`` (path, period), ``weight`` (path) and
+        ``df_curve`` (period);
         coordinates ``path`` (global path index), ``period`` (month 0, 1, ...)
         and ``date`` (period).
     """
@@ -79,6 +81,7 @@ def paths_to_dataset(pathset: PathSet, dates: np.ndarray | None = None, curve: C
     data["hpi"] = (dims, pathset.hpi_national)
     data["hpi_california"] = (dims, pathset.hpi_california)
     data["discount"] = (dims, pathset.discount)
+    data["weight"] = (("path",), pathset.weight)
     if curve is not None:
         grid, _ = model_grid(curve, m)
         data["df_curve"] = (("period",), np.exp(grid.log_discount[:m]))
