@@ -1,0 +1,63 @@
+"""Progress of a report build: one line per step on a stream, and where the time went.
+
+>>> import io
+>>> p = Progress(io.StringIO())
+>>> with p.step("rendering", "page 1"):
+...     pass
+>>> p.totals["rendering"] >= 0.0
+True
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """Times named steps, grouped by category; prints one line per step when given a stream.
+
+    Parameters
+    ----------
+    stream : file-like, optional
+        Where the lines go (the CLI passes ``sys.stderr``); None is silent.
+    """
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream
+        self.totals: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+        self.started = time.perf_counter()
+
+    @property
+    def enabled(self) -> bool:
+        return self.stream is not None
+
+    def say(self, text: str) -> None:
+        if self.stream is not None:
+            print(f"report: {text}", file=self.stream, flush=True)
+
+    @contextmanager
+    def step(self, category: str, what: str, *, announce: bool = False):
+        """Time the body as one step of ``category``; ``announce`` also prints a line before it starts."""
+        if announce:
+            self.say(f"{what} ...")
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - t0
+            self.totals[category] += elapsed
+            self.counts[category] += 1
+            self.say(f"{what}: {elapsed:.1f} s")
+
+    def summary(self) -> str:
+        """One line: total wall time and each category's share, largest first."""
+        total = time.perf_counter() - self.started
+        parts = [f"{name} {t:.1f} s ({self.counts[name]} step{'s' if self.counts[name] != 1 else ''})"
+                 for name, t in sorted(self.totals.items(), key=lambda kv: -kv[1])]
+        return f"{total:.1f} s in all: " + ", ".join(parts)
