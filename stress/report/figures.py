@@ -180,10 +180,11 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     ax = axes[0, 0]
     ax.stackplot(x, balance.T[::-1], labels=names[::-1], colors=_COLORS[: len(names)][::-1], alpha=0.85)
     ax.plot(x, np.asarray(ds["pool_balance"].isel(period=slice(0, n)).mean("path").values), color="k", lw=1.2,
-            ls="--", label="pool balance (mean)")
+            ls="--", label="pool balance (mean)" if ds.sizes["path"] > 1 else "pool balance")
     ax.yaxis.set_major_formatter(_MILLIONS)
     ax.set_ylabel("balance (USD millions)")
-    ax.set_title("Mean class balance over paths (stacked)")
+    many = ds.sizes["path"] > 1
+    ax.set_title("Mean class balance over paths (stacked)" if many else "Class balance (stacked)")
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False, ncol=2)
     ax = axes[0, 1]
@@ -192,7 +193,7 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     for j, name in enumerate(names):
         ax.plot(x, share[:, j] * 100.0, color=_COLORS[j % len(_COLORS)], lw=1.4, label=name)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylabel("mean balance (% of first-period balance)")
+    ax.set_ylabel(("mean " if many else "") + "balance (% of first-period balance)")
     ax.set_ylim(0, 105)
     ax.set_title("Class factor")
     _date_axis(ax)
@@ -209,7 +210,8 @@ def oc_vs_target(ds, *, scenario: str) -> Figure:
     ax = axes[0, 0]
     _fan(ax, x, _np(ds, "oc", n), color=_COLORS[2], label="OC")
     target = np.nanmedian(_np(ds, "oc_target", n), axis=0)
-    ax.step(x, target, where="post", color="k", lw=1.5, ls="--", label="OC target (median)")
+    ax.step(x, target, where="post", color="k", lw=1.5, ls="--",
+            label="OC target" + (" (median)" if ds.sizes["path"] > 1 else ""))
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.1f}"))
     ax.set_ylabel("overcollateralization (USD millions)")
@@ -272,7 +274,8 @@ def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None)
     if margins:
         for j in sorted({0, len(margins) - 1}):
             ax.plot(x, (libor + margins[j]) * 100.0, color=_COLORS[5 if j else 3], lw=1.4, ls="--",
-                    label=f"{names[j]} coupon before AFR cap: median 1M LIBOR + {margins[j]:.2%}")
+                    label=f"{names[j]} coupon before AFR cap: {'median ' if ds.sizes['path'] > 1 else ''}"
+                          f"1M LIBOR + {margins[j]:.2%}")
     if coupon_cap is not None:
         high = np.nanquantile(_np(ds, "afr", n), 0.95) * 100.0 if np.isfinite(_np(ds, "afr", n)).any() else 0.0
         if coupon_cap * 100.0 <= 1.3 * high:
@@ -283,7 +286,7 @@ def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="best", frameon=False)
-    _title(fig, "Available Funds Rate fan vs bond coupon", scenario)
+    _title(fig, "Available Funds Rate " + ("fan " if ds.sizes["path"] > 1 else "") + "vs bond coupon", scenario)
     return fig
 
 
