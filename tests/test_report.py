@@ -236,6 +236,11 @@ def test_html_renders_with_images_and_tables(html, tmp_path):
         assert rows, f"table {k}: no body rows"
         assert all(any(cell.strip() for cell in row) for row in rows), f"table {k}: an empty row"
     assert not re.search(r"\b(TODO|TBD|lorem|placeholder|nan)\b", dom, flags=re.IGNORECASE)
+    # the contents list links to a section of the page for every section of the report
+    links = re.findall(r"<li><a href=[\"']#(p\d+)[\"']>", dom)
+    assert len(links) >= 12
+    ids = set(re.findall(r"<section id=[\"'](p\d+)[\"']", dom))
+    assert set(links) <= ids
 
     shot = tmp_path / "page.png"
     subprocess.run([browser, *_FLAGS, "--window-size=1200,2400", f"--screenshot={shot}", url],
@@ -497,7 +502,24 @@ def test_pdf_tables_fit_at_8_points_or_more(report, pdf):
 def test_pdf_text_has_no_negative_zero_nor_scientific_ticks(pdf):
     text = _pdftotext(pdf)
     assert not re.search(r"-0\.0+%", text)
-    assert "\u00d710" not in text and "10\u22121" not in text  # log-axis ticks such as 7x10^-1
+    assert not re.search("\u00d7\\s*10", text)  # log-axis ticks such as 7x10^-1 (pdftotext: "7 × 10−1")
+
+
+def test_loss_histogram_of_few_paths_has_whole_path_count_ticks(tmp_path):
+    """With 4 paths the log axis spans less than a decade, where matplotlib labels 6x10^0, 7x10^-1 ..."""
+    import xarray as xr
+
+    from stress.report.figures import loss_histograms
+
+    loss = np.array([[0.0, 0.0], [0.0, 0.01], [0.0, 0.02], [0.0, 0.0]])
+    ds = xr.Dataset({"loss_pct": (("path", "tranche"), loss)}, coords={"tranche": ["A", "B"]})
+    fig = loss_histograms(ds, scenario="four paths")
+    fig.savefig(tmp_path / "h.pdf")
+    text = _pdftotext(tmp_path / "h.pdf")
+    assert not re.search("\u00d7\\s*10", text), text
+    for ax in fig.axes[:2]:
+        labels = [t.get_text() for t in ax.yaxis.get_ticklabels() if t.get_text()]
+        assert labels and all(re.fullmatch(r"[\d,]+", t) for t in labels), labels
 
 
 def test_pdf_first_oc_breach_is_a_date(pdf):
@@ -564,9 +586,19 @@ def test_charts_have_no_clipped_titles_or_overlapping_tick_labels(report):
                             assert not boxes[i].overlaps(boxes[j]), (p.title, "tick labels overlap")
 
 
-def test_html_contents_links_to_every_section(html):
-    text = html.read_text()
-    links = re.findall(r"<li><a href='#(p\d+)'>", text)
-    assert len(links) >= 12
-    for anchor in links:
-        assert f"<section id='{anchor}'>" in text
+def test_cli_report_shows_progress_and_where_the_time_went(tmp_path, monkeypatch, capsys):
+    from stress import cli
+    from stress.report import build
+
+    def fake_build(run_dirs, *, out, progress, **kw):
+        with progress.step("scenario runs", "run scenario base (4 paths)", announce=True):
+            pass
+        with progress.step("render charts", "page 1/1: chart"):
+            pass
+        return out
+
+    monkeypatch.setattr(build, "build_report", fake_build)
+    assert cli.main(["report", "--out", str(tmp_path / "r.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert "report: run scenario base (4 paths) ..." in err and "report: page 1/1: chart:" in err
+    assert re.search(r"where the time went: [\d.]+ s in all: .*scenario runs [\d.]+ s \(1 step\)", err)

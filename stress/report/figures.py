@@ -372,11 +372,14 @@ def breakeven_chart(table: pd.DataFrame, *, scenario: str, material: pd.DataFram
         ax.set_xlabel("loss severity (%)")
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-        ax.set_ylim(bottom=0)
         if len(cell["severity"].unique()) == 1:
             s = float(cell["severity"].iloc[0]) * 100.0
             ax.set_xlim(s - 10, s + 10)
         ax.legend(fontsize=7.5, loc="upper right", frameon=False)
+    # one scale for every panel, set once all are drawn, with headroom for the legends above the lines
+    top = max([float(table["breakeven_cdr"].max())]
+              + ([float(material["breakeven_cdr"].max())] if material is not None else [])) * 100.0
+    axes[0, 0].set_ylim(0.0, max(top * 1.45, 1.0))
     axes[0, 0].set_ylabel("breakeven CDR (annual, %)")
     _title(fig, "Breakeven CDR vs loss severity", scenario)
     return fig

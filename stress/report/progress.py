@@ -4,8 +4,11 @@
 >>> p = Progress(io.StringIO())
 >>> with p.step("rendering", "page 1"):
 ...     pass
->>> p.totals["rendering"] >= 0.0
-True
+>>> with p.step("pages", "summary page"):
+...     with p.step("breakevens", "breakevens"):
+...         pass
+>>> sorted(p.totals)
+['breakevens', 'pages', 'rendering']
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Progress:
         self.totals: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
         self.started = time.perf_counter()
+        self._nested: list[float] = []  # time spent in steps inside each open step
 
     @property
     def enabled(self) -> bool:
@@ -47,11 +51,16 @@ class Progress:
         if announce:
             self.say(f"{what} ...")
         t0 = time.perf_counter()
+        self._nested.append(0.0)
         try:
             yield
         finally:
             elapsed = time.perf_counter() - t0
-            self.totals[category] += elapsed
+            inner = self._nested.pop()
+            if self._nested:
+                self._nested[-1] += elapsed
+            # a category counts its own time: a step inside another is not counted twice
+            self.totals[category] += elapsed - inner
             self.counts[category] += 1
             self.say(f"{what}: {elapsed:.1f} s")
 
