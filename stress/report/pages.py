@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 import stress
@@ -321,20 +320,23 @@ def collateral_summary(ctx: Context) -> list[Page]:
     ts = load_termsheet()
     origin = ("the built-in tape, synthesized from the term-sheet strats" if ctx.tape_is_synthesized
               else "the supplied tape")
-    strat = lambda key, top=None: T.strat_beside_termsheet(ctx.strats[key], ts.tables[key], top=top)  # noqa: E731
+    def strat(key: str, label: str, top: int | None = None) -> pd.DataFrame:
+        return T.strat_beside_termsheet(ctx.strats[key], ts.tables[key], label=label, top=top)
+
     note = (f"Printed term-sheet shares beside those of {origin}; WA coupon, FICO and LTV computed from the tape "
             "(balance-weighted).")
+    sec = "Collateral summary"
     return [
-        Page("Collateral summary", "Collateral summary", [Block("table", table=T.collateral_summary(ctx.tape, ctx.deal))],
-             ctx.footer, notes=[f"Computed from {origin}, used for every deterministic run; balance-weighted."]),
-        Page("Collateral summary", "Collateral by product type", [Block("table", table=T.collateral_by_product(ctx.tape))],
-             ctx.footer, notes=["The term sheet's product stratification recomputed from the tape."]),
-        Page("Collateral summary", "Collateral by state and documentation",
-             [Block("table", table=strat("state", 10), caption="State (ten largest by term-sheet balance)"),
-              Block("table", table=strat("doc_type"), caption="Documentation")], ctx.footer, notes=[note]),
-        Page("Collateral summary", "Collateral by FICO", [Block("table", table=strat("fico"))], ctx.footer,
-             notes=[note]),
-        Page("Collateral summary", "Collateral by original LTV", [Block("table", table=strat("ltv"))], ctx.footer,
+        Page(sec, "Collateral summary", [Block("table", table=T.collateral_summary(ctx.tape, ctx.deal))], ctx.footer,
+             notes=[f"Computed from {origin}, used for every deterministic run; balance-weighted."]),
+        Page(sec, "Collateral by product type", [Block("table", table=T.collateral_by_product(ctx.tape))], ctx.footer,
+             notes=["The term sheet's product stratification recomputed from the tape."]),
+        Page(sec, "Collateral by state and documentation",
+             [Block("table", table=strat("state", "State", 10), caption="State (ten largest by term-sheet balance)"),
+              Block("table", table=strat("doc_type", "Documentation"), caption="Documentation")],
+             ctx.footer, notes=[note]),
+        Page(sec, "Collateral by FICO", [Block("table", table=strat("fico", "FICO"))], ctx.footer, notes=[note]),
+        Page(sec, "Collateral by original LTV", [Block("table", table=strat("ltv", "Original LTV"))], ctx.footer,
              notes=[note]),
     ]
 

@@ -23,7 +23,8 @@ import pandas as pd
 __all__ = [
     "deal_terms", "deal_facts", "collateral_summary", "collateral_by_product", "deterministic_assumptions",
     "scenario_assumptions", "decrement", "afr_schedule", "excess_spread", "breakeven_matrix",
-    "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html", "is_numeric_column",
+    "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html",
+    "is_numeric_column",
     "annualized_derivative_rate", "fixed", "period_date", "flatten_scenario", "deterministic_results",
     "deterministic_collateral", "group_label", "percent_outstanding", "prospectus_decrement", "class_cashflows",
     "cashflows_by_year", "strat_beside_termsheet", "rating_stress", "breakeven_side_by_side", "comparison_classes",
@@ -624,12 +625,14 @@ def cashflows_by_year(run) -> pd.DataFrame:
                          "Interest (USD)": usd(g["interest_paid"].sum()),
                          "Principal (USD)": usd(g["principal_paid"].sum()),
                          "Write-down (USD)": usd(g["writedown"].sum()),
-                         "Coupon range (%)": f"{fixed(100 * g['coupon'].min(), 3)}\u2013{fixed(100 * g['coupon'].max(), 3)}",
+                         "Coupon range (%)": (f"{fixed(100 * g['coupon'].min(), 3)}\u2013"
+                                              f"{fixed(100 * g['coupon'].max(), 3)}"),
                          "Balance at year end (USD)": usd(g["ending_balance"].iloc[-1])})
     return pd.DataFrame(rows)
 
 
-def strat_beside_termsheet(computed: pd.DataFrame, printed, *, top: int | None = None) -> pd.DataFrame:
+def strat_beside_termsheet(computed: pd.DataFrame, printed, *, label: str = "Bucket",
+                           top: int | None = None) -> pd.DataFrame:
     """One term-sheet stratification beside the tape's: share of pool, loans, WA FICO and LTV.
 
     ``computed`` is :func:`stress.collateral.strats.compute_strats` output for
@@ -649,13 +652,14 @@ def strat_beside_termsheet(computed: pd.DataFrame, printed, *, top: int | None =
         head, rest = frame.iloc[:top], frame.iloc[top:]
         w = rest["bal"].to_numpy()
         wsum = w.sum() or 1.0
-        other = {"label": f"all other ({len(rest)})", "ts_pct": rest["ts_pct"].sum(), "tape_pct": rest["tape_pct"].sum(),
+        other = {"label": f"all other ({len(rest)})", "ts_pct": rest["ts_pct"].sum(),
+                 "tape_pct": rest["tape_pct"].sum(),
                  "ts_n": rest["ts_n"].sum(), "tape_n": rest["tape_n"].sum(),
                  "fico": float(np.nansum(rest["fico"] * w) / wsum), "ltv": float((rest["ltv"] * w).sum() / wsum),
                  "wac": float((rest["wac"] * w).sum() / wsum), "bal": wsum}
         frame = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
     return pd.DataFrame({
-        printed.title.split("(")[0].strip()[:28] or "Bucket": frame["label"],
+        label: frame["label"],
         "Term sheet (% of pool)": frame["ts_pct"].map(lambda v: f"{fixed(v, 2)}%"),
         "Tape (% of pool)": frame["tape_pct"].map(lambda v: f"{fixed(v, 2)}%"),
         "Difference (pp)": (frame["tape_pct"] - frame["ts_pct"]).map(lambda v: fixed(v, 2)),
@@ -667,11 +671,12 @@ def strat_beside_termsheet(computed: pd.DataFrame, printed, *, top: int | None =
 
 
 def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`stress.report.sources.rating_stress_table` formatted: loss and pass/fail per level, implied vs expected."""
+    """:func:`stress.report.sources.rating_stress_table` formatted: loss and pass/fail per level, implied rating."""
     levels = table.attrs.get("levels") or [c for c in table.columns if c.isupper() and c != "implied_rating"]
     rows = []
     for name, r in table.iterrows():
-        row = {"Class": name, "Expected (Moody's / S&P)": f"{r['expected_moodys'] or DASH} / {r['expected_sp'] or DASH}"}
+        row = {"Class": name,
+               "Expected (Moody's / S&P)": f"{r['expected_moodys'] or DASH} / {r['expected_sp'] or DASH}"}
         for level in levels:
             row[f"{level} stress"] = f"{pct(r[level], 2)} {'pass' if r[level] <= 0 else 'FAIL'}"
         row["Implied rating"] = r["implied_rating"]
@@ -691,8 +696,8 @@ def breakeven_side_by_side(first_dollar: pd.DataFrame, material: pd.DataFrame, *
         fa, fb = a[a["severity"] == sev], b[b["severity"] == sev]
         cols[f"{sev:.0%} severity: first dollar"] = {r.tranche: f"{r.breakeven_cdr:.2%} ({r.cumulative_loss:.2%})"
                                                     for r in fa.itertuples()}
-        cols[f"{sev:.0%} severity: {threshold:.0%} loss"] = {r.tranche: f"{r.breakeven_cdr:.2%} ({r.cumulative_loss:.2%})"
-                                                          for r in fb.itertuples()}
+        cols[f"{sev:.0%} severity: {threshold:.0%} loss"] = {
+            r.tranche: f"{r.breakeven_cdr:.2%} ({r.cumulative_loss:.2%})" for r in fb.itertuples()}
     frame = pd.DataFrame(cols)
     frame.insert(0, "Class", frame.index)
     return frame.reset_index(drop=True)
@@ -724,7 +729,8 @@ def comparison_classes(comparison: dict, deterministic: dict[str, bool]) -> pd.D
                 "99% loss": DASH if det else pct(r["loss_99"], 3, r["loss_99_se"]),
                 "99.9% loss": DASH if det else pct(r["loss_999"], 3, r["loss_999_se"]),
                 "WAL (yr)": DASH if not _finite(r["wal"]) else (
-                    f"{r['wal']:.2f}" if det or not _finite(r.get("wal_se")) else f"{r['wal']:.2f} \u00b1 {r['wal_se']:.2f}"),
+                    f"{r['wal']:.2f}" if det or not _finite(r.get("wal_se"))
+                    else f"{r['wal']:.2f} \u00b1 {r['wal_se']:.2f}"),
                 "WAL difference (yr)": (DASH if name == base or r.get("wal_diff") is None else
                                         f"{fixed(r['wal_diff'], 2)} \u00b1 {fixed(r['wal_diff_se'], 2)}"),
             })
