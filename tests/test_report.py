@@ -103,7 +103,7 @@ def test_every_page_footer_names_deal_run_and_version(report):
         if page.section != "Scenario rating_aaa":
             assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
         else:
-            assert "scenario rating_aaa: 1 paths" in page.footer
+            assert "scenario rating_aaa: 1 path, seed 20040129, to maturity" in page.footer
 
 
 def test_monte_carlo_table_matches_summary_json(report):

@@ -270,7 +270,8 @@ def executive_summary(ctx: Context) -> list[Page]:
                 "balance.")
         others = [r for r in ctx.runs if r is not worst]
         if others:
-            text += " " + "; ".join(f"under {r.name}, {first_loss} {_loss_text(r, first_loss)}" for r in others) + "."
+            others_text = "; ".join(f"under {r.name}, {first_loss} {_loss_text(r, first_loss)}" for r in others)
+            text += " U" + others_text[1:] + "."
         sentences.append(text)
     rows = []
     for t in deal.tranches:

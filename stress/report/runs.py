@@ -43,7 +43,8 @@ class RunData:
 
     def footer(self) -> str:
         a = self.attrs
-        return (f"scenario {self.name}: {self.n_paths:,} paths, seed {a.get('seed')}, to {a.get('to')}, "
+        paths = f"{self.n_paths:,} path{'s' if self.n_paths != 1 else ''}"
+        return (f"scenario {self.name}: {paths}, seed {a.get('seed')}, to {a.get('to')}, "
                 f"run {self.run_date}")
 
 
