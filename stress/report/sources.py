@@ -108,9 +108,8 @@ def breakevens(deal, tape, curve, grid: BreakevenGrid, *, loss_threshold: float 
 
 
 def _level(rating: str) -> str:
-    """``"AA-"`` -> ``"AA"``; ``"Aa3"`` -> ``"AA"`` (the rating level a notch belongs to)."""
-    letters = "".join(ch for ch in rating if ch.isalpha()).upper()
-    return letters
+    """``"AA-"`` -> ``"AA"``, ``"A+"`` -> ``"A"``: the rating level an S&P notch belongs to."""
+    return "".join(ch for ch in rating if ch.isalpha()).upper()
 
 
 def rating_stress_table(deal, tape) -> pd.DataFrame:
@@ -134,6 +133,7 @@ def rating_stress_table(deal, tape) -> pd.DataFrame:
     from stress.scenario import load_scenario
 
     names = [f"rating_{level.lower()}" for level in RATING_LEVELS]
+    stresses = [load_scenario(n) for n in names]
     table = implied_ratings(deal, tape, scenarios=names)
     levels = [c for c in table.columns if c != "implied_rating"]
     by_name = {t.name: t for t in deal.tranches}
@@ -149,9 +149,9 @@ def rating_stress_table(deal, tape) -> pd.DataFrame:
         return implied <= expected
 
     table["meets_expected"] = table.apply(meets, axis=1)
-    table.attrs["to"] = sorted({load_scenario(n).scenario.to for n in names})
+    table.attrs["to"] = sorted({sc.scenario.to for sc in stresses})
     table.attrs["levels"] = levels
-    table.attrs["descriptions"] = {level: load_scenario(n).scenario.description for level, n in zip(levels, names)}
+    table.attrs["descriptions"] = {level: sc.scenario.description for level, sc in zip(levels, stresses)}
     return table
 
 
