@@ -112,6 +112,7 @@ def _draw_table(fig, frame: pd.DataFrame, top: float, bottom: float, caption: st
                      colWidths=[c / total_w for c in col_in], cellLoc="right")
     table.auto_set_font_size(False)
     table.set_fontsize(font)
+    numeric = [T.is_numeric_column(frame.iloc[:, c]) for c in range(ncol)]
     for (r, c), cell in table.get_celld().items():
         cell.set_edgecolor("0.8")
         cell.set_linewidth(0.4)
@@ -124,7 +125,7 @@ def _draw_table(fig, frame: pd.DataFrame, top: float, bottom: float, caption: st
             cell.set_height(row_in * lines[r - 1] / height_in)
             if r % 2 == 0:
                 cell.set_facecolor("#f6f8fa")
-            if c == 0 or not T.is_numeric_column(frame.iloc[:, c]):
+            if c == 0 or not numeric[c]:
                 cell.get_text().set_ha("left")
                 cell._loc = "left"  # the text position follows the cell's alignment
     return top - height_in / PAGE[1], {"font": font, "fits": fits, "rows": len(cells), "columns": ncol}
