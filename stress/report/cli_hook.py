@@ -51,7 +51,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--scenarios", nargs="+", default=None, metavar="SCENARIO",
                    help="scenario files or built-in names to run now and include (see --paths, --runs-dir)")
     p.add_argument("--paths", type=positive_int, default=None,
-                   help="paths for --scenarios runs (default: each scenario's own)")
+                   help="paths for --scenarios runs (default: each scenario's own); a scenario without "
+                        "randomness (the rating stresses) runs one path")
     p.add_argument("--runs-dir", type=Path, default=None,
                    help="where --scenarios runs go (default: OUT's name + _runs beside it)")
     p.add_argument("--out", type=Path, required=True, help="report.pdf or report.html")
