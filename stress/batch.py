@@ -278,31 +278,51 @@ def _paired(base: np.ndarray, other: np.ndarray) -> tuple[float, float]:
 
 
 def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
-    """Per tranche and scenario: expected loss, P(loss), 99% loss, WAL, OC-breach probability, each with
-    its standard error, and the difference from ``base`` with the standard error of the paired difference
-    (the scenarios share their paths, so the difference is computed path by path)."""
-    from stress import metrics
+    """:func:`compare_datasets` of the runs ``out/<name>`` of a batch directory."""
     from stress.engine import open_results
-    from stress.tables import json_safe
 
     out = Path(out)
-    datasets = {name: open_results(out / name) for name in names}
+    return compare_datasets({name: open_results(out / name) for name in names}, base=base)
+
+
+def compare_datasets(datasets: dict, *, base: str) -> dict:
+    """Per tranche and scenario: expected loss, P(loss), 99% and 99.9% loss, WAL, and per scenario the mean
+    collateral loss and OC-breach probability, each with its standard error, and the difference from ``base``
+    with the standard error of the paired difference.
+
+    The difference is paired (computed path by path) only when the two runs share their paths: the same
+    path count and seed, which common random numbers give (``stress batch``); otherwise the ``*_diff`` keys
+    are absent.
+
+    Parameters
+    ----------
+    datasets : dict of str to xarray.Dataset
+        Results of each scenario, by name.
+    base : str
+        The name the others are compared with.
+    """
+    from stress import metrics
+    from stress.tables import json_safe
+
     ref = datasets[base]
     ref_loss = ref["loss_pct"].values
     ref_breach = np.isfinite(ref["first_oc_breach_period"].values).astype(float)
+    ref_collateral = ref["cumulative_collateral_loss_pct"].values
     result = {"base": base, "scenarios": {}}
     for name, ds in datasets.items():
         el, pl = metrics.expected_loss(ds), metrics.probability_of_loss(ds)
-        q99 = metrics.loss_quantiles(ds, q=(0.99,)).isel(quantile=0)
+        q = metrics.loss_quantiles(ds, q=(0.99, 0.999))
+        q99, q999 = q.isel(quantile=0), q.isel(quantile=1)
         loss, wal = ds["loss_pct"].values, ds["wal_years"].values
         n = loss.shape[0]
-        paired = ref_loss.shape == loss.shape
+        paired = ref_loss.shape == loss.shape and ref.attrs.get("seed") == ds.attrs.get("seed")
         per = {}
         for j, tranche in enumerate(str(t) for t in ds["tranche"].values):
             row = {
                 "expected_loss": el.estimate.values[j], "expected_loss_se": el.std_error.values[j],
                 "probability_of_loss": pl.estimate.values[j], "probability_of_loss_se": pl.std_error.values[j],
                 "loss_99": q99.estimate.values[j], "loss_99_se": q99.std_error.values[j],
+                "loss_999": q999.estimate.values[j], "loss_999_se": q999.std_error.values[j],
                 "wal": np.nanmean(wal[:, j]),
                 "wal_se": np.nanstd(wal[:, j], ddof=1) / np.sqrt(n) if n > 1 else None,
             }
@@ -315,10 +335,14 @@ def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
                                                               np.nan_to_num(wal[:, j]))
             per[tranche] = row
         breach = np.isfinite(ds["first_oc_breach_period"].values).astype(float)
+        collateral = ds["cumulative_collateral_loss_pct"].values
         entry = {"tranches": per, "oc_breach_probability": breach.mean(),
-                 "oc_breach_probability_se": np.sqrt(breach.mean() * (1 - breach.mean()) / n)}
-        if ref_breach.shape == breach.shape:
+                 "oc_breach_probability_se": np.sqrt(breach.mean() * (1 - breach.mean()) / n),
+                 "collateral_loss": collateral.mean(),
+                 "collateral_loss_se": collateral.std(ddof=1) / np.sqrt(n) if n > 1 else None}
+        if paired:
             entry["oc_breach_probability_diff"], entry["oc_breach_probability_diff_se"] = _paired(ref_breach, breach)
+            entry["collateral_loss_diff"], entry["collateral_loss_diff_se"] = _paired(ref_collateral, collateral)
         result["scenarios"][name] = entry
     return json_safe(result)
 

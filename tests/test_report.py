@@ -30,7 +30,7 @@ description = "report test: Hull-White rates, 100 PPC, 3% CDR, 45% severity, 12-
 to = "call"
 
 [simulation]
-paths = 10
+paths = 16
 seed = 7
 chunk_size = 10
 
@@ -51,14 +51,22 @@ TINY_GRID = BreakevenGrid(severities=(0.45,), prepayments=("100 PPC",), toleranc
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
+    """One small report shared by every test here: a 16-path run and the one-path AAA rating stress."""
+    import io
+
     from stress.engine import run_monte_carlo
+    from stress.report.progress import Progress
     from stress.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("report")
     path = root / "report_test.toml"
     path.write_text(SCENARIO)
-    run_monte_carlo(load_scenario(path), n_paths=10, out=root / "run", scheduler="synchronous")
-    return root, collect_report([root / "run"], breakeven_grid=TINY_GRID)
+    run_monte_carlo(load_scenario(path), n_paths=16, out=root / "run", scheduler="synchronous")
+    progress = Progress(io.StringIO())
+    rep = collect_report([root / "run"], breakeven_grid=TINY_GRID, scenarios=["rating_aaa"], scenario_paths=16,
+                         runs_dir=root / "runs", progress=progress)
+    rep.progress_text = progress.stream.getvalue()
+    return root, rep
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +85,9 @@ def html(report):
 def test_report_has_every_section(report):
     _, rep = report
     sections = {p.section for p in rep.pages}
-    for needed in ("Deal summary", "Collateral summary", "Assumptions", "Decrement tables",
-                   "Available funds rate", "Excess spread", "Breakeven matrix", "Scenario report-test"):
+    for needed in ("Executive summary", "Contents", "Deal summary", "Collateral summary", "Assumptions",
+                   "Decrement tables", "Cash flows per class", "Available funds rate", "Excess spread", "Breakevens",
+                   "Rating stresses", "Scenario report-test", "Scenario rating_aaa", "Scenario comparison"):
         assert needed in sections
     charts = [b for p in rep.pages for b in p.blocks if b.kind == "figure"]
     assert len(charts) >= 10  # AFR, excess spread, breakeven + 7 Monte Carlo charts
@@ -91,7 +100,10 @@ def test_every_page_footer_names_deal_run_and_version(report):
     for page in rep.pages:
         assert "Impac CMB Trust Series 2004-1" in page.footer
         assert f"stress {stress.__version__}" in page.footer
-        assert "report-test" in page.footer and "seed 7" in page.footer and "10 paths" in page.footer
+        if page.section != "Scenario rating_aaa":
+            assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
+        else:
+            assert "scenario rating_aaa: 1 path, seed 20040129, to maturity" in page.footer
 
 
 def test_monte_carlo_table_matches_summary_json(report):
@@ -146,7 +158,7 @@ def _png_pixels(path: Path) -> np.ndarray:
 def test_pdf_pages_render_with_ink(pdf, tmp_path):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not installed (Debian/Ubuntu: apt-get install -y poppler-utils)")
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 20
     for page in pages:
@@ -224,9 +236,373 @@ def test_html_renders_with_images_and_tables(html, tmp_path):
         assert rows, f"table {k}: no body rows"
         assert all(any(cell.strip() for cell in row) for row in rows), f"table {k}: an empty row"
     assert not re.search(r"\b(TODO|TBD|lorem|placeholder|nan)\b", dom, flags=re.IGNORECASE)
+    # the contents list links to a section of the page for every section of the report
+    links = re.findall(r"<li><a href=[\"']#(p\d+)[\"']>", dom)
+    assert len(links) >= 12
+    ids = set(re.findall(r"<section id=[\"'](p\d+)[\"']", dom))
+    assert set(links) <= ids
 
     shot = tmp_path / "page.png"
     subprocess.run([browser, *_FLAGS, "--window-size=1200,2400", f"--screenshot={shot}", url],
                    capture_output=True, timeout=120, check=True)
     gray = _png_pixels(shot)
     assert (gray < 200).mean() > 0.02, "HTML screenshot is nearly blank"
+
+
+# -- analyst content (issue 16) -------------------------------------------------
+def _page(rep, title_part: str):
+    return next(p for p in rep.pages if title_part in p.title)
+
+
+def _texts(page) -> str:
+    return " ".join([*page.notes, *(b.text for b in page.blocks if b.kind == "text")])
+
+
+def test_executive_summary_comes_first_and_is_generated_from_the_results(report):
+    _, rep = report
+    first = rep.pages[0]
+    assert first.section == "Executive summary" and rep.pages[1].kind == "contents"
+    text = _texts(first)
+    # the built-in tape is the synthesized one (its hash equals the shipped tape's)
+    assert "synthesized from the term sheet's stratification tables" in text
+    assert "report-test (Monte Carlo, 16 paths, seed 7, to call)" in text
+    assert "rating_aaa (deterministic, one path, to maturity)" in text
+    assert "pro rata" in text and "no delinquency or loss trigger" in text
+    # the AAA stress writes M-4 down more than a 3% CDR run can: it is the worst scenario
+    assert "The worst scenario in this report is rating_aaa" in text
+    table = first.blocks[-1].table
+    assert list(table["Class"]) == ["A-1", "A-2", "M-1", "M-2", "M-3", "M-4"]
+    assert table.loc[0, "Expected (Moody's / S&P)"] == "Aaa / AAA"  # deal file / term sheet
+
+
+def test_structure_sentence_follows_the_deal_file():
+    from stress.collateral import reference_tape
+    from stress.deal import load_deal
+    from stress.report.pages import Context, structure_sentence
+    from stress.report.progress import Progress
+    from stress.report.sources import BreakevenGrid
+
+    deal = load_deal()
+    steps = tuple(s.replace("principal_distribution_pro_rata", "principal_distribution_sequential")
+                  for s in deal.priority_of_payments.steps)
+    sequential = deal.model_copy(update={"priority_of_payments": deal.priority_of_payments.model_copy(
+        update={"steps": steps})})
+    make = lambda d: Context(d, reference_tape(), None, [], BreakevenGrid(), "", Progress())  # noqa: E731
+    assert "pro rata" in structure_sentence(make(deal))
+    text = structure_sentence(make(sequential))
+    assert "sequentially" in text and "pro rata" not in text
+    assert "written down in the order M-4, M-3, M-2, M-1, A-2 (A-1 never written down)" in text
+
+
+def test_rating_stress_table_levels_pass_fail_and_expected_ratings(report):
+    from stress.breakeven import implied_ratings
+    from stress.collateral import reference_tape
+    from stress.deal import load_deal
+    from stress.report.sources import RATING_LEVELS, rating_stress_table
+
+    deal, tape = load_deal(), reference_tape()
+    table = rating_stress_table(deal, tape)
+    assert table.attrs["to"] == ["maturity"]  # every scenarios/rating_*.toml runs to maturity
+    source = implied_ratings(deal, tape)
+    for name in deal.tranche_names:
+        losses = [table.loc[name, level] for level in RATING_LEVELS]
+        assert losses == pytest.approx([source.loc[name, level] for level in RATING_LEVELS])
+        passed = [level for level, loss in zip(RATING_LEVELS, losses) if loss <= 0.0]
+        assert table.loc[name, "implied_rating"] == (passed[0] if passed else "below BB")
+    # expected ratings as the term sheet prints them (deal file)
+    assert table.loc["M-4", "expected_moodys"] == "A2" and table.loc["M-4", "expected_sp"] == "AA-"
+    # meets_expected compares rating levels, notches ignored: A is below AA- (level AA)
+    rank = {level: k for k, level in enumerate(RATING_LEVELS)}
+    for name in deal.tranche_names:
+        implied = rank.get(table.loc[name, "implied_rating"], len(RATING_LEVELS))
+        expected = rank[table.loc[name, "expected_sp"].rstrip("+-")]
+        assert table.loc[name, "meets_expected"] == (implied <= expected)
+    _, rep = report
+    page = _page(rep, "Rating-level stresses")
+    assert "no credit for the clean-up call" in _texts(page)
+    cells = page.blocks[-1].table
+    assert all(c.endswith(("pass", "FAIL")) for c in cells["AAA stress"])
+
+
+def test_deterministic_scenarios_are_recognised_from_their_drivers():
+    from stress.report.runs import has_randomness
+    from stress.scenario import load_scenario
+
+    base = load_scenario("base")
+    assert has_randomness(base)
+    assert not has_randomness(load_scenario("rating_aaa"))
+    flat = base.model_copy(update={
+        "rates": base.rates.model_copy(update={"model": "deterministic"}),
+        "home_prices": base.home_prices.model_copy(update={
+            "volatility": 0.0, "california": base.home_prices.california.model_copy(update={"volatility": 0.0})})})
+    assert not has_randomness(flat)
+    california = flat.model_copy(update={"home_prices": flat.home_prices.model_copy(update={
+        "california": flat.home_prices.california.model_copy(update={"volatility": 0.1})})})
+    assert has_randomness(california)
+
+
+def test_deterministic_run_is_one_line_without_bands_or_errors(report):
+    from matplotlib.collections import PolyCollection
+
+    _, rep = report
+    run = next(p for p in rep.pages if p.section == "Scenario rating_aaa")
+    assert "(deterministic, one path)" in run.title
+    pages = [p for p in rep.pages if p.section == "Scenario rating_aaa"]
+    for p in pages:
+        for b in p.blocks:
+            if b.kind == "table":
+                text = b.table.to_string()
+                assert "\u00b1" not in text and "P(" not in text
+            elif b.kind == "figure":
+                assert "5-95%" not in b.caption and "median" not in b.caption
+                fig = b.make()
+                for ax in fig.axes:
+                    bands = [c for c in ax.collections if isinstance(c, PolyCollection) and "of paths" in c.get_label()]
+                    assert not bands, p.title  # percentile bands; the stacked class balances are no band
+                    labels = [t.get_text() for t in (ax.get_legend().get_texts() if ax.get_legend() else [])]
+                    assert not [t for t in labels if "of paths" in t or "median" in t], (p.title, labels)
+
+
+def test_pct_never_prints_negative_zero():
+    from stress.report.tables import pct
+
+    assert pct(-1e-9, 3) == "0.000%"
+    assert pct(-0.0) == "0.00%"
+    assert pct(-4e-7, 3, se=-1e-12) == "0.000% \u00b1 0.000"
+    assert pct(-0.0123, 2) == "-1.23%"  # a real negative keeps its sign
+
+
+def test_breakevens_side_by_side_with_the_tie_explained_and_labelled(report):
+    _, rep = report
+    page = _page(rep, "Breakeven CDR: first dollar")
+    table = page.blocks[1].table
+    assert list(table.columns) == ["Class", "45% severity: first dollar", "45% severity: 1% loss"]
+    first = {c.split(" ")[0] for c in table["45% severity: first dollar"]}
+    material = [float(c.split("%")[0]) for c in table["45% severity: 1% loss"]]
+    assert len(first) == 1  # pro rata: one first-dollar breakeven for all six classes
+    assert material[-1] < material[0]  # M-4 reaches a 1% loss at a lower CDR than A-1
+    assert "Every class has the same first-dollar breakeven CDR" in page.blocks[0].text
+    chart = _page(rep, "Breakeven CDR vs severity").blocks[0].make()
+    labels = [t.get_text() for t in chart.axes[0].get_legend().get_texts()]
+    assert "first dollar: A-1 \u2026 M-4 (identical)" in labels
+
+
+def test_prospectus_decrement_table_and_cash_flow_csv(report):
+    _, rep = report
+    page = next(p for p in rep.pages if p.title.startswith("Decrement table: percent of original balance"))
+    table = page.blocks[0].table
+    assert list(table.columns) == ["Payment date", "0% PPC", "80% PPC", "100% PPC", "150% PPC", "180% PPC"]
+    years = table["Payment date"].tolist()
+    assert years[0] == "Initial" and years[1] == "2005-01"  # closing 2004-01-29: the January payment dates
+    body = table[~table["Payment date"].str.startswith(("Initial", "WAL"))]
+    assert (table.iloc[0, 1:] == "100").all()
+    for col in table.columns[1:]:
+        values = [0.25 if v == "*" else float(v) for v in body[col]]
+        assert values == sorted(values, reverse=True)  # never increases
+    assert "WAL to maturity (yr)" in years and "WAL to call (yr)" in years
+    # the CSV of each class: a no-default run to call repays the whole class (the call redeems at par)
+    from stress.deal import load_deal
+
+    deal = load_deal()
+    assert sorted(rep.attachments) == sorted(f"{n}.csv" for n in deal.tranche_names)
+    for t in deal.tranches:
+        cf = rep.attachments[f"{t.name}.csv"]
+        assert cf["principal_paid"].sum() == pytest.approx(t.balance, abs=0.01)
+        assert cf["writedown"].sum() == 0.0
+        assert cf["ending_balance"].iloc[-1] == pytest.approx(0.0, abs=0.01)
+
+
+def test_strats_beside_the_term_sheet(report):
+    _, rep = report
+    titles = [p.title for p in rep.pages if p.section == "Collateral summary"]
+    for needed in ("state and documentation", "FICO", "original LTV"):
+        assert any(needed in t for t in titles)
+    state = _page(rep, "state and documentation").blocks[0].table
+    assert len(state) == 11 and state.iloc[-1, 0] == "all other (37)"  # 47 printed states: 10 + the rest
+    shares = [float(v.rstrip("%")) for v in state["Term sheet (% of pool)"]]
+    assert sum(shares) == pytest.approx(100.0, abs=0.05)
+
+
+def test_comparison_uses_batch_figures_with_paired_differences(report):
+    from stress.batch import compare_datasets
+
+    _, rep = report
+    run = next(p for p in rep.pages if p.section == "Scenario report-test")
+    assert run is not None
+    table = _page(rep, "Scenario comparison per class").blocks[0].table
+    for col in ("Expected loss", "Difference", "P(loss)", "99% loss", "99.9% loss", "WAL (yr)"):
+        assert col in table.columns
+    det = table[table["Scenario"] == "rating_aaa"]
+    assert (det["99% loss"] == "-").all() and not det["Expected loss"].str.contains("\u00b1").any()
+    collateral = _page(rep, "collateral loss and OC breach").blocks[0].table
+    assert "Collateral loss (% of cut-off)" in collateral.columns
+    # a run compared with itself: paired differences exactly zero, with zero standard error
+    root, _ = report
+    from stress.engine import open_results
+
+    ds = open_results(root / "run")
+    same = compare_datasets({"a": ds, "b": ds}, base="a")["scenarios"]["b"]
+    assert same["tranches"]["M-4"]["expected_loss_diff"] == 0.0
+    assert same["tranches"]["M-4"]["expected_loss_diff_se"] == 0.0
+    assert same["collateral_loss_diff"] == 0.0 and same["oc_breach_probability_diff"] == 0.0
+    assert "loss_999" in same["tranches"]["M-4"]
+
+
+def test_assumptions_list_every_driver_that_differs_from_base():
+    from types import SimpleNamespace
+
+    from stress.report.tables import scenario_assumptions
+    from stress.scenario import load_scenario
+
+    base = load_scenario("base")
+    crash = load_scenario("hpi_crash")
+    run = SimpleNamespace(name="hpi_crash", attrs={"seed": 1, "to": "call"}, scenario=crash, n_paths=10)
+    table = scenario_assumptions([run], base)
+    drivers = dict(zip(table["Driver"], table["hpi_crash"]))
+    assert drivers["Home prices: initial growth"] == "-0.1"
+    assert drivers["Home prices: drift"] == "-0.04"
+    assert drivers["Home prices: California: drift"] == "-0.06"
+    assert drivers["Home prices: California: volatility"] == "0.12"
+    assert "Rates: volatility" not in drivers  # equal to base: left out
+
+
+def test_progress_reports_runs_and_sources(report):
+    _, rep = report
+    text = rep.progress_text
+    assert "run scenario rating_aaa (1 path)" in text  # no randomness: one path whatever --paths says
+    for step in ("first-dollar breakevens", "1%-loss breakevens", "rating-level stresses", "pages: Executive"):
+        assert step in text
+
+
+def test_existing_cash_flow_folder_is_refused_before_any_work(tmp_path):
+    from stress.errors import OutputError
+    from stress.report import build_report
+
+    (tmp_path / "r_cashflows").mkdir()
+    (tmp_path / "r_cashflows" / "A-1.csv").write_text("x")
+    with pytest.raises(OutputError, match="r_cashflows already exists; use --overwrite"):
+        build_report([], out=tmp_path / "r.pdf")
+
+
+# -- legibility in the rendered PDF -----------------------------------------------
+def _pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (Debian/Ubuntu: apt-get install -y poppler-utils)")
+    args = ["pdftotext", "-layout"] + (["-f", str(first), "-l", str(last)] if first else []) + [str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
+
+
+def test_pdf_tables_fit_at_8_points_or_more(report, pdf):
+    _, rep = report
+    assert rep.layout
+    for t in rep.layout:
+        assert t["font"] >= 8.0 and t["fits"], t
+
+
+def test_pdf_text_has_no_negative_zero_nor_scientific_ticks(pdf):
+    text = _pdftotext(pdf)
+    assert not re.search(r"-0\.0+%", text)
+    assert not re.search("\u00d7\\s*10", text)  # log-axis ticks such as 7x10^-1 (pdftotext: "7 × 10−1")
+
+
+def test_loss_histogram_of_few_paths_has_whole_path_count_ticks(tmp_path):
+    """With 4 paths the log axis spans less than a decade, where matplotlib labels 6x10^0, 7x10^-1 ..."""
+    import xarray as xr
+
+    from stress.report.figures import loss_histograms
+
+    loss = np.array([[0.0, 0.0], [0.0, 0.01], [0.0, 0.02], [0.0, 0.0]])
+    ds = xr.Dataset({"loss_pct": (("path", "tranche"), loss)}, coords={"tranche": ["A", "B"]})
+    fig = loss_histograms(ds, scenario="four paths")
+    fig.savefig(tmp_path / "h.pdf")
+    text = _pdftotext(tmp_path / "h.pdf")
+    assert not re.search("\u00d7\\s*10", text), text
+    for ax in fig.axes[:2]:
+        labels = [t.get_text() for t in ax.yaxis.get_ticklabels() if t.get_text()]
+        assert labels and all(re.fullmatch(r"[\d,]+", t) for t in labels), labels
+
+
+def test_pdf_first_oc_breach_is_a_date(pdf):
+    text = _pdftotext(pdf)
+    line = next(ln for ln in text.splitlines() if "First OC breach (payment date)" in ln)
+    values = line.split("paths")[-1] if "paths" in line else line.split(")")[-1]
+    assert re.fullmatch(r"\s*(\d{4}-\d{2}|-)( / (\d{4}-\d{2}|-))*\s*", values), line
+
+
+def test_pdf_contents_page_numbers_point_at_their_sections(report, pdf):
+    _, rep = report
+    contents = _pdftotext(pdf, 2, 2)
+    entries = re.findall(r"^\s*(Executive summary|Breakevens|Rating stresses|Scenario rating_aaa|Scenario comparison)"
+                         r"\s+(\d+)\s*$", contents, flags=re.MULTILINE)
+    assert len(entries) == 5, contents
+    for section, number in entries:
+        page = _pdftotext(pdf, int(number), int(number))
+        assert f"{section} | page {number} of" in page
+
+
+def test_pdf_assumptions_table_lists_the_differing_drivers(pdf):
+    text = _pdftotext(pdf)
+    assert "drivers that differ from base" in text
+    for driver in ("Behaviour: mode", "Rates: model", "Home prices: volatility"):
+        assert driver in text
+
+
+def test_charts_have_no_clipped_titles_or_overlapping_tick_labels(report):
+    """Every chart drawn at PDF size: everything drawn inside the figure; tick labels of an axis never overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from stress.report.pdf import PAGE
+
+    _, rep = report
+    for p in rep.pages:
+        for b in p.blocks:
+            if b.kind != "figure":
+                continue
+            fig = b.make()
+            fig.set_size_inches(*PAGE)
+            fig.set_dpi(50)  # geometry in figure units does not depend on the resolution; drawing is faster
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            renderer = canvas.get_renderer()
+            box = fig.bbox
+
+            def inside(extent, what):
+                assert (extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1 and extent.y0 >= box.y0 - 1
+                        and extent.y1 <= box.y1 + 1), (p.title, what)
+
+            if fig._suptitle is not None:
+                inside(fig._suptitle.get_window_extent(renderer), "figure title clipped")
+            panels = [ax for ax in fig.axes if ax.get_visible()]
+            tight = [ax.get_tightbbox(renderer) for ax in panels]
+            for i in range(len(panels)):
+                for j in range(i + 1, len(panels)):  # one panel's labels never run into the next panel
+                    assert not tight[i].overlaps(tight[j]), (p.title, panels[i].get_title(), panels[j].get_title())
+            for ax in panels:
+                # the tight box holds what is drawn: panel title, axis labels, tick labels, legend
+                inside(ax.get_tightbbox(renderer), f"panel {ax.get_title()!r} clipped")
+                for axis in (ax.xaxis, ax.yaxis):
+                    lo, hi = sorted(axis.get_view_interval())
+                    boxes = [lbl.get_window_extent(renderer)
+                             for loc, lbl in zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+                             if lo <= loc <= hi and lbl.get_visible() and lbl.get_text().strip()]
+                    for i in range(len(boxes)):
+                        for j in range(i + 1, len(boxes)):
+                            assert not boxes[i].overlaps(boxes[j]), (p.title, "tick labels overlap")
+
+
+def test_cli_report_shows_progress_and_where_the_time_went(tmp_path, monkeypatch, capsys):
+    from stress import cli
+    from stress.report import build
+
+    def fake_build(run_dirs, *, out, progress, **kw):
+        with progress.step("scenario runs", "run scenario base (4 paths)", announce=True):
+            pass
+        with progress.step("render charts", "page 1/1: chart"):
+            pass
+        return out
+
+    monkeypatch.setattr(build, "build_report", fake_build)
+    assert cli.main(["report", "--out", str(tmp_path / "r.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert "report: run scenario base (4 paths) ..." in err and "report: page 1/1: chart:" in err
+    assert re.search(r"where the time went: [\d.]+ s in all: .*scenario runs [\d.]+ s \(1 step\)", err)

@@ -3,9 +3,14 @@
 >>> from stress.report import build_report            # doctest: +SKIP
 >>> build_report(["runs/base"], out="report.pdf")     # doctest: +SKIP
 
-:mod:`stress.report.figures` holds one function per chart,
-:mod:`stress.report.tables` the report tables, :mod:`stress.report.build`
-collects the sections and writes them.
+Modules: :mod:`~stress.report.sources` (every engine call the report makes:
+the one place to switch a data source), :mod:`~stress.report.runs` (run
+directories, scenarios run now, deterministic runs), :mod:`~stress.report.pages`
+(the registry of pages: a new page is one function),
+:mod:`~stress.report.tables` and :mod:`~stress.report.figures` (one function per
+table or chart), :mod:`~stress.report.pdf` and :mod:`~stress.report.html` (the
+writers), :mod:`~stress.report.progress` (one line per step, where the time
+went) and :mod:`~stress.report.build` (collects the pages and writes them).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -20,14 +21,19 @@ def cmd_report(args) -> int:
     from stress.deal import load_deal
     from stress.report.build import BreakevenGrid, build_report
 
+    from stress.report.progress import Progress
+
+    progress = Progress(sys.stderr)
     started = time.perf_counter()
     grid = BreakevenGrid(severities=args.severities, prepayments=args.speeds, to=args.breakeven_to)
     runs_dir = args.runs_dir or args.out.with_name(f"{args.out.stem}_runs")
     path = build_report(args.run_dirs, out=args.out, deal=load_deal(args.deal) if args.deal else None,
                         tape=load_tape(args.tape) if args.tape else None, scenarios=args.scenarios or None,
                         scenario_paths=args.paths, runs_dir=runs_dir, breakeven_grid=grid,
-                        overwrite=args.overwrite)
-    print(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+                        overwrite=args.overwrite, progress=progress)
+    print(f"wrote {path} in {time.perf_counter() - started:.1f} s (cash flows per class in "
+          f"{path.with_name(path.stem + '_cashflows')})")
+    print(f"where the time went: {progress.summary()}", file=sys.stderr)
     return 0
 
 
@@ -35,15 +41,18 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``stress report`` to the ``stress`` command's subparsers."""
     p = subparsers.add_parser(
         "report", help="rating-agency-style stress report (PDF or HTML) from finished runs",
-        description="Deal and collateral summary, assumptions, decrement table, AFR schedule, excess spread, "
-                    "breakeven matrix (computed now, deterministically) and the Monte Carlo results of each "
-                    "run directory, as one PDF (one topic per page) or one self-contained HTML file.")
+        description="Executive summary, contents, deal and collateral (with term-sheet strats), assumptions, "
+                    "decrement tables, cash flows per class (also as CSV beside the report), AFR schedule, excess "
+                    "spread, first-dollar and 1%%-loss breakevens, rating-level stresses (computed now, "
+                    "deterministically), the Monte Carlo results of each run and their comparison, as one PDF (one "
+                    "topic per page) or one self-contained HTML file. Progress goes to stderr.")
     p.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR",
                    help="finished `stress run --out` directories to report")
     p.add_argument("--scenarios", nargs="+", default=None, metavar="SCENARIO",
                    help="scenario files or built-in names to run now and include (see --paths, --runs-dir)")
     p.add_argument("--paths", type=positive_int, default=None,
-                   help="paths for --scenarios runs (default: each scenario's own)")
+                   help="paths for --scenarios runs (default: each scenario's own); a scenario without "
+                        "randomness (the rating stresses) runs one path")
     p.add_argument("--runs-dir", type=Path, default=None,
                    help="where --scenarios runs go (default: OUT's name + _runs beside it)")
     p.add_argument("--out", type=Path, required=True, help="report.pdf or report.html")

@@ -26,11 +26,12 @@ import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter  # noqa: E402
 
 __all__ = [
     "rate_fan", "cpr_cdr_paths", "pool_balance_and_loss", "tranche_balances", "oc_vs_target",
     "loss_histograms", "afr_fan", "afr_schedule_chart", "excess_spread_chart", "breakeven_chart",
+    "class_losses_chart",
     "FIGSIZE",
 ]
 
@@ -82,12 +83,20 @@ def _dates(ds, n: int) -> np.ndarray:
 def _fan(ax, x, values: np.ndarray, *, color: str, label: str, scale: float = 1.0) -> None:
     """Percentile bands over paths (axis 0) and the median."""
     v = values * scale
+    if v.shape[0] == 1:  # one path (a deterministic run): a single line, no bands
+        ax.plot(x, v[0], color=color, lw=1.8, label=label)
+        return
     with np.errstate(all="ignore"):
         for (lo, hi), alpha in zip(_FAN, (0.18, 0.35)):
             ql, qh = np.nanquantile(v, lo, axis=0), np.nanquantile(v, hi, axis=0)
             ax.fill_between(x, ql, qh, color=color, alpha=alpha, lw=0,
                             label=f"{label}: {lo:.0%}\u2013{hi:.0%} of paths")
         ax.plot(x, np.nanmedian(v, axis=0), color=color, lw=1.8, label=f"{label}: median")
+
+
+def _paths(ds) -> str:
+    n = ds.sizes["path"]
+    return "one path" if n == 1 else f"{n:,} paths"
 
 
 def _np(ds, name: str, n: int) -> np.ndarray:
@@ -106,7 +115,7 @@ def rate_fan(ds, *, scenario: str) -> Figure:
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper left", frameon=False)
-    _title(fig, f"Rate fan: 1M LIBOR over {ds.sizes['path']:,} paths", scenario)
+    _title(fig, f"1M LIBOR over {_paths(ds)}" if ds.sizes["path"] > 1 else "1M LIBOR (one path)", scenario)
     return fig
 
 
@@ -122,7 +131,7 @@ def cpr_cdr_paths(ds, *, scenario: str, n_sample: int = 5) -> Figure:
         prior = np.concatenate([np.full((bonds.shape[0], 1), 1.0), bonds[:, :-1]], axis=1)
         values = np.where(prior > 0.005, values, np.nan)
         _fan(ax, x, values, color=color, label=label)
-        for k in range(min(n_sample, values.shape[0])):
+        for k in range(min(n_sample, values.shape[0]) if values.shape[0] > 1 else 0):
             ax.plot(x, values[k], color="0.35", lw=0.6, alpha=0.7, label="sample paths" if k == 0 else None)
         ax.set_ylabel(f"{label} (annual rate, %)")
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
@@ -171,10 +180,11 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     ax = axes[0, 0]
     ax.stackplot(x, balance.T[::-1], labels=names[::-1], colors=_COLORS[: len(names)][::-1], alpha=0.85)
     ax.plot(x, np.asarray(ds["pool_balance"].isel(period=slice(0, n)).mean("path").values), color="k", lw=1.2,
-            ls="--", label="pool balance (mean)")
+            ls="--", label="pool balance (mean)" if ds.sizes["path"] > 1 else "pool balance")
     ax.yaxis.set_major_formatter(_MILLIONS)
     ax.set_ylabel("balance (USD millions)")
-    ax.set_title("Mean class balance over paths (stacked)")
+    many = ds.sizes["path"] > 1
+    ax.set_title("Mean class balance over paths (stacked)" if many else "Class balance (stacked)")
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False, ncol=2)
     ax = axes[0, 1]
@@ -183,7 +193,7 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     for j, name in enumerate(names):
         ax.plot(x, share[:, j] * 100.0, color=_COLORS[j % len(_COLORS)], lw=1.4, label=name)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylabel("mean balance (% of first-period balance)")
+    ax.set_ylabel(("mean " if many else "") + "balance (% of first-period balance)")
     ax.set_ylim(0, 105)
     ax.set_title("Class factor")
     _date_axis(ax)
@@ -200,7 +210,8 @@ def oc_vs_target(ds, *, scenario: str) -> Figure:
     ax = axes[0, 0]
     _fan(ax, x, _np(ds, "oc", n), color=_COLORS[2], label="OC")
     target = np.nanmedian(_np(ds, "oc_target", n), axis=0)
-    ax.step(x, target, where="post", color="k", lw=1.5, ls="--", label="OC target (median)")
+    ax.step(x, target, where="post", color="k", lw=1.5, ls="--",
+            label="OC target" + (" (median)" if ds.sizes["path"] > 1 else ""))
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.1f}"))
     ax.set_ylabel("overcollateralization (USD millions)")
@@ -231,7 +242,12 @@ def loss_histograms(ds, *, scenario: str) -> Figure:
             ax.hist(values[hit], bins=bins, color=_COLORS[j % len(_COLORS)], alpha=0.9, label="paths with a loss")
         ax.legend(fontsize=7.5, loc="upper right", frameon=False)
         ax.set_yscale("log")
-        ax.set_ylim(0.7, n_paths * 1.5)
+        ax.set_ylim(0.8, n_paths * 1.5)
+        # whole path counts only: no 7x10^-1 style ticks below one path
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
+        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"{names[j]}: P(loss) {hit.mean():.1%}, mean {values.mean():.3f}%")
         ax.set_xlabel("principal loss (% of original balance)")
         ax.set_ylabel("paths (log scale)")
@@ -258,7 +274,8 @@ def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None)
     if margins:
         for j in sorted({0, len(margins) - 1}):
             ax.plot(x, (libor + margins[j]) * 100.0, color=_COLORS[5 if j else 3], lw=1.4, ls="--",
-                    label=f"{names[j]} coupon before AFR cap: median 1M LIBOR + {margins[j]:.2%}")
+                    label=f"{names[j]} coupon before AFR cap: {'median ' if ds.sizes['path'] > 1 else ''}"
+                          f"1M LIBOR + {margins[j]:.2%}")
     if coupon_cap is not None:
         high = np.nanquantile(_np(ds, "afr", n), 0.95) * 100.0 if np.isfinite(_np(ds, "afr", n)).any() else 0.0
         if coupon_cap * 100.0 <= 1.3 * high:
@@ -269,7 +286,7 @@ def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="best", frameon=False)
-    _title(fig, "Available Funds Rate fan vs bond coupon", scenario)
+    _title(fig, "Available Funds Rate " + ("fan " if ds.sizes["path"] > 1 else "") + "vs bond coupon", scenario)
     return fig
 
 
@@ -319,32 +336,68 @@ def excess_spread_chart(frame: pd.DataFrame, *, scenario: str) -> Figure:
     return fig
 
 
-def breakeven_chart(table: pd.DataFrame, *, scenario: str) -> Figure:
-    """Breakeven CDR against loss severity, one line per class, one panel per speed and rate case [percent].
+def breakeven_chart(table: pd.DataFrame, *, scenario: str, material: pd.DataFrame | None = None,
+                    threshold: float | None = None) -> Figure:
+    """Breakeven CDR against loss severity, one panel per speed and rate case [percent].
 
-    ``table`` is :func:`stress.breakeven.breakeven_table` output.
+    ``table`` is :func:`stress.breakeven.breakeven_table` output (first-dollar,
+    solid lines); ``material`` the same at a loss ``threshold`` [fraction of the
+    class balance] (dashed). Classes whose lines coincide are drawn once and
+    labelled together ("A-1 … M-4 (identical)"), so a tie is stated, not hidden.
     """
+    from stress.report.sources import identical_groups
+    from stress.report.tables import group_label
+
     groups = list(table.groupby(["rate_case", "prepayment"], sort=False))
     fig, axes = _figure(1, max(1, len(groups)), sharey=True)
+    order = list(dict.fromkeys(table["tranche"]))
     for ax, ((case, speed), cell) in zip(axes.flat, groups):
-        markers = "osD^vP*X"
-        n_cls = cell["tranche"].nunique()
-        for k, (name, rows) in enumerate(cell.groupby("tranche", sort=False)):
-            rows = rows.sort_values("severity")
-            # classes with equal breakevens overlap: shrinking markers keep each one visible
-            ax.plot(rows["severity"] * 100.0, rows["breakeven_cdr"] * 100.0, marker=markers[k % len(markers)],
-                    ms=4 + 1.6 * (n_cls - k), mfc="none", mew=1.3, color=_COLORS[k % len(_COLORS)], lw=1.3,
-                    label=name)
+        sets = [(cell, "-", "first dollar")]
+        if material is not None:
+            m = material[(material["rate_case"] == case) & (material["prepayment"] == speed)]
+            sets.append((m, "--", f"{threshold:.0%} loss" if threshold is not None else "threshold"))
+        k = 0
+        for frame, style, what in sets:
+            series = {name: rows.sort_values("severity")["breakeven_cdr"].to_numpy() * 100.0
+                      for name, rows in frame.groupby("tranche", sort=False)}
+            sev = np.sort(frame["severity"].unique()) * 100.0
+            for group in identical_groups(series, atol=1e-9):
+                label = group_label(group, order) + (" (identical)" if len(group) > 1 else "")
+                ax.plot(sev, series[group[0]], ls=style, marker="osD^vP*X"[k % 8], ms=5, mfc="none", mew=1.2,
+                        color=_COLORS[k % len(_COLORS)], lw=1.5 if len(group) > 1 else 1.2,
+                        label=f"{what}: {label}")
+                k += 1
         ax.set_xticks(sorted(cell["severity"].unique() * 100.0))
         ax.set_title(f"{speed}, {case} curve")
         ax.set_xlabel("loss severity (%)")
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-        ax.set_ylim(bottom=0)
         if len(cell["severity"].unique()) == 1:
             s = float(cell["severity"].iloc[0]) * 100.0
             ax.set_xlim(s - 10, s + 10)
-        ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False)
+        ax.legend(fontsize=7.5, loc="upper right", frameon=False)
+    # one scale for every panel, set once all are drawn, with headroom for the legends above the lines
+    top = max([float(table["breakeven_cdr"].max())]
+              + ([float(material["breakeven_cdr"].max())] if material is not None else [])) * 100.0
+    axes[0, 0].set_ylim(0.0, max(top * 1.45, 1.0))
     axes[0, 0].set_ylabel("breakeven CDR (annual, %)")
     _title(fig, "Breakeven CDR vs loss severity", scenario)
+    return fig
+
+
+def class_losses_chart(losses: dict[str, float], *, scenario: str) -> Figure:
+    """Principal loss of each class in a one-path run, as bars [percent of original balance]."""
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    names = list(losses)
+    values = np.array([losses[n] for n in names]) * 100.0
+    bars = ax.bar(names, values, color=[_COLORS[k % len(_COLORS)] for k in range(len(names))])
+    for bar, v in zip(bars, values):
+        ax.annotate(f"{v:.2f}%", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
+                    fontsize=9, xytext=(0, 2), textcoords="offset points")
+    ax.set_ylabel("principal loss (% of original balance)")
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1 if values.max(initial=0) < 10 else 0))
+    ax.set_ylim(0, max(1.0, float(values.max(initial=0)) * 1.15))
+    ax.set_xlabel("class")
+    _title(fig, "Principal loss by class (one path)", scenario)
     return fig

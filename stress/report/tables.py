@@ -23,8 +23,12 @@ import pandas as pd
 __all__ = [
     "deal_terms", "deal_facts", "collateral_summary", "collateral_by_product", "deterministic_assumptions",
     "scenario_assumptions", "decrement", "afr_schedule", "excess_spread", "breakeven_matrix",
-    "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html", "is_numeric_column",
-    "annualized_derivative_rate",
+    "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html",
+    "is_numeric_column",
+    "annualized_derivative_rate", "fixed", "period_date", "flatten_scenario", "deterministic_results",
+    "deterministic_collateral", "group_label", "percent_outstanding", "prospectus_decrement", "class_cashflows",
+    "cashflows_by_year", "strat_beside_termsheet", "rating_stress", "breakeven_side_by_side", "comparison_classes",
+    "comparison_collateral",
 ]
 
 DASH = "-"
@@ -34,12 +38,18 @@ def _finite(x) -> bool:
     return x is not None and not (isinstance(x, float) and not math.isfinite(x))
 
 
+def fixed(x: float, digits: int) -> str:
+    """``x`` with ``digits`` decimals, never a negative zero (``-0.0004`` at 3 digits -> ``"0.000"``)."""
+    text = f"{float(x):.{digits}f}"
+    return text.lstrip("-") if float(text) == 0.0 else text
+
+
 def pct(x, digits: int = 2, se=None) -> str:
-    """``0.0123`` -> ``"1.23%"``; with ``se`` -> ``"1.23% ± 0.05"``; None / NaN -> ``"-"``."""
+    """``0.0123`` -> ``"1.23%"``; with ``se`` -> ``"1.23% ± 0.05"``; None / NaN -> ``"-"``; never ``"-0.00%"``."""
     if not _finite(x):
         return DASH
-    text = f"{100.0 * float(x):.{digits}f}%"
-    return text if not _finite(se) else f"{text} \u00b1 {100.0 * float(se):.{digits}f}"
+    text = f"{fixed(100.0 * float(x), digits)}%"
+    return text if not _finite(se) else f"{text} \u00b1 {fixed(100.0 * float(se), digits)}"
 
 
 def usd(x) -> str:
@@ -48,6 +58,14 @@ def usd(x) -> str:
 
 def _month(d) -> str:
     return str(np.datetime64(d, "M"))
+
+
+def period_date(dates: np.ndarray, period) -> str:
+    """Payment month ``YYYY-MM`` of a 1-based ``period`` (rounded to the nearest period), or ``"-"``."""
+    if not _finite(period):
+        return DASH
+    k = int(np.clip(round(float(period)), 1, len(dates)))
+    return _month(dates[k - 1])
 
 
 # -- deal and collateral ------------------------------------------------------
@@ -170,62 +188,76 @@ def deterministic_assumptions(sections: list[tuple[str, str, str, object, str]])
     return pd.DataFrame(rows)
 
 
-def scenario_assumptions(runs) -> pd.DataFrame:
-    """Per Monte Carlo run (columns): rate model, behaviour, servicing, call, paths, seed.
+def flatten_scenario(scenario) -> dict[str, object]:
+    """A scenario's drivers as ``{"home_prices.california.volatility": 0.1, ...}`` (identity keys left out)."""
+    data = scenario.model_dump(mode="json", exclude={"path", "scenario", "simulation"})
+    out: dict[str, object] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            out[prefix] = value
+
+    walk("", data)
+    return out
+
+
+def _driver_label(key: str) -> str:
+    """``"home_prices.california.volatility"`` -> ``"Home prices: California: volatility"``."""
+    parts = [p.replace("_", " ") for p in key.split(".")]
+    parts = [("California" if p == "california" else ("G2++" if p == "g2pp" else p)) for p in parts]
+    return ": ".join([parts[0][:1].upper() + parts[0][1:]] + parts[1:])
+
+
+def _driver_value(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_driver_value(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_driver_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def scenario_assumptions(runs, base) -> pd.DataFrame:
+    """Every driver that differs from the base scenario, per Monte Carlo run (columns), beside base's value.
 
     ``runs`` is a sequence of objects with ``name``, ``attrs`` (the results
-    Dataset's attributes) and ``scenario`` (the validated Scenario, or None).
+    Dataset's attributes), ``scenario`` (the validated Scenario, or None) and
+    ``n_paths``; ``base`` is the base Scenario. The rows are computed from the
+    scenario objects (:func:`flatten_scenario`), so a new scenario key shows
+    up here when a run sets it away from base.
     """
-    columns = {}
-    for run in runs:
-        attrs, sc = run.attrs, run.scenario
-        col = {
-            "Description": attrs.get("scenario_description") or DASH,
-            "Paths / seed": f"{int(attrs.get('n_paths', 0)):,} / {attrs.get('seed')}",
-            "Clean-up call": "exercised (to call)" if attrs.get("to") == "call" else "not exercised (to maturity)",
-            "Rate model": str(attrs.get("rate_model")),
-        }
-        if sc is not None:
-            r, b = sc.rates, sc.behaviour
-            col["Rate curve"] = str(r.curve)
-            shocks = []
-            if r.shock_bp:
-                shocks.append(f"{r.shock_bp:+g}bp from month {r.shock_from_month}"
-                              + (f" over {r.shock_ramp_months} months" if r.shock_ramp_months else ""))
-            if r.all_indices_to is not None:
-                shocks.append(f"all indices {r.all_indices_to:.2%} from month {r.all_indices_from_month}")
-            col["Rate shock"] = "; ".join(shocks) or "none"
-            for key in ("mean_reversion", "volatility"):
-                if hasattr(r, key):
-                    col[f"Rates: {key.replace('_', ' ')}"] = f"{getattr(r, key):g}"
-            hp = sc.home_prices
-            col["Home prices: drift / vol (annual)"] = f"{hp.drift:.1%} / {hp.volatility:.1%}"
-            col["Behaviour mode"] = b.mode
-            if b.mode == "vectors":
-                rating_stress = b.cumulative_default is not None
-                if rating_stress:  # the CDR vector depends on the pool: describe the stress as given
-                    sc = sc.model_copy(update={"behaviour": b.model_copy(update={"cumulative_default": None})})
-                a = sc.assumptions()
-                text = _assumption_text(a)
-                col["Prepayment"] = text["Prepayment"]
-                col["Default"] = (f"{b.cumulative_default:.1%} of the cut-off pool, yearly timing "
-                                  f"{', '.join(f'{x:.0%}' for x in b.default_timing or [])}"
-                                  if rating_stress else text["Default"])
-                col["Severity"] = text["Severity"]
-                col["Liquidation lag"] = text["Liquidation lag"]
-                col["Servicer advancing"] = text["Servicer advancing"]
-            else:
-                col["Behaviour parameters"] = b.parameters
-                for label, m in (("Prepayment", b.prepayment_multiplier), ("Default", b.default_multiplier),
-                                 ("Severity", b.severity_multiplier)):
-                    col[f"{label} multiplier"] = f"{m.value:g}x from month {m.from_month}"
-                col["Liquidation lag"] = "model" if b.liquidation_lag is None else f"{b.liquidation_lag} months"
-                col["Servicer advancing"] = "model" if b.advancing is None else ("yes" if b.advancing else "no")
-            col["Servicer buyout 90+ / fair-value sale"] = (
-                f"{'on' if b.servicer_buyout_90plus else 'off'} / {'on' if b.fair_value_sale else 'off'}")
-        columns[run.name] = col
-    frame = pd.DataFrame(columns).fillna(DASH)
-    frame.insert(0, "Assumption", frame.index)
+    base_drivers = flatten_scenario(base)
+    drivers = {run.name: flatten_scenario(run.scenario) for run in runs if run.scenario is not None}
+    keys = list(base_drivers)
+    for d in drivers.values():
+        keys += [k for k in d if k not in keys]
+    differing = [k for k in keys if any(d.get(k, base_drivers.get(k)) != base_drivers.get(k)
+                                        for d in drivers.values())]
+    ref = f"{base.name} (reference)"
+    to_text = {"call": "call (exercised)", "maturity": "maturity (no call)"}
+    rows = {
+        "Paths / seed": {run.name: f"{run.n_paths:,} / {run.attrs.get('seed')}" for run in runs},
+        "Run to": {run.name: to_text.get(str(run.attrs.get("to")), str(run.attrs.get("to"))) for run in runs},
+    }
+    rows["Paths / seed"][ref] = f"{base.simulation.paths:,} / {base.simulation.seed}"
+    rows["Run to"][ref] = to_text[base.scenario.to]
+    for key in differing:
+        row = {ref: _driver_value(base_drivers.get(key))}
+        for run in runs:
+            d = drivers.get(run.name)
+            row[run.name] = DASH if d is None else _driver_value(d.get(key, base_drivers.get(key)))
+        rows[_driver_label(key)] = row
+    columns = [ref] + [run.name for run in runs]
+    frame = pd.DataFrame(rows).T.reindex(columns=columns).fillna(DASH)
+    frame.insert(0, "Driver", frame.index)
     return frame.reset_index(drop=True)
 
 
@@ -420,10 +452,15 @@ def monte_carlo_collateral(summary: dict, ds=None) -> pd.DataFrame:
                                                          oc["probability_ever_breached_se"])),
         ("P(undercollateralized: bonds > pool)", pct(oc["probability_undercollateralized"], 2,
                                                       oc.get("probability_undercollateralized_se"))),
-        ("First OC breach period: 10th / median / 90th percentile",
-         " / ".join(DASH if oc.get(k) is None else f"{oc[k]:.0f}"
-                    for k in ("first_breach_period_p10", "first_breach_period_median", "first_breach_period_p90"))),
     ]
+    keys = ("first_breach_period_p10", "first_breach_period_median", "first_breach_period_p90")
+    if ds is not None:
+        dates = np.asarray(ds["date"].values)
+        rows.append(("First OC breach (payment date): 10th / median / 90th percentile of breaching paths",
+                     " / ".join(period_date(dates, oc.get(k)) for k in keys)))
+    else:
+        rows.append(("First OC breach (period): 10th / median / 90th percentile of breaching paths",
+                     " / ".join(DASH if oc.get(k) is None else f"{oc[k]:.0f}" for k in keys)))
     if ds is not None:
         from stress.metrics import oc_breach_probability
 
@@ -455,6 +492,267 @@ def afr_percentiles(ds, *, periods=(1, 6, 12, 24, 36, 48, 60)) -> pd.DataFrame:
         for i, qq in enumerate(q):
             row[f"{qq:.0%} AFR"] = pct(values[i, k], 3)
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# -- deterministic runs shown as such ------------------------------------------
+def deterministic_results(summary: dict, ds) -> pd.DataFrame:
+    """Per class of a one-path (or randomness-free) run: principal loss, WAL, first loss; no standard errors."""
+    dates = np.asarray(ds["date"].values)
+    rows = []
+    for name, t in summary["tranches"].items():
+        rows.append({
+            "Class": name,
+            "Principal loss (% orig.)": pct(t["expected_loss"], 3),
+            "Loses principal": "yes" if t["probability_of_loss"] > 0.5 else "no",
+            "WAL (yr)": DASH if not _finite(t["wal_mean"]) else f"{t['wal_mean']:.2f}",
+            "First write-down (payment date)": ("no loss" if t.get("first_loss_period_median") is None
+                                                else period_date(dates, t["first_loss_period_median"])),
+        })
+    return pd.DataFrame(rows)
+
+
+def deterministic_collateral(summary: dict, ds) -> pd.DataFrame:
+    """Collateral loss and OC figures of a one-path run as Item / Value rows (no probabilities)."""
+    c, oc = summary["collateral"], summary["oc"]
+    dates = np.asarray(ds["date"].values)
+    rows = [
+        ("Cumulative collateral loss (% of cut-off)", pct(c["cumulative_loss_mean"], 3)),
+        ("OC below target after build-up", "yes" if oc["probability_ever_breached"] > 0.5 else "no"),
+        ("First OC breach (payment date)", period_date(dates, oc.get("first_breach_period_median"))),
+        ("Undercollateralized (bonds > pool)", "yes" if oc["probability_undercollateralized"] > 0.5 else "no"),
+    ]
+    return pd.DataFrame(rows, columns=["Item", "Value"])
+
+
+# -- analyst tables ------------------------------------------------------------
+def group_label(names: list[str], order: list[str] | None = None) -> str:
+    """``["A-1", "A-2", "M-1"]`` -> ``"A-1 \u2026 M-1"`` when they run consecutively in ``order``, else a list."""
+    if len(names) == 1:
+        return names[0]
+    order = order or names
+    idx = [order.index(n) for n in names]
+    if len(names) > 2 and idx == list(range(idx[0], idx[0] + len(names))):
+        return f"{names[0]} \u2026 {names[-1]}"
+    return ", ".join(names)
+
+
+def anniversary_periods(run) -> list[tuple[str, int]]:
+    """``(label, period index)`` of the last payment date on or before each anniversary of closing."""
+    dates = np.asarray(run.schedule.payment_dates).astype("datetime64[D]")
+    closing = run.deal.dates.closing
+    out = []
+    for k in range(1, 61):
+        try:
+            anniversary = closing.replace(year=closing.year + k)
+        except ValueError:  # 29 February
+            anniversary = closing.replace(year=closing.year + k, day=28)
+        day = np.datetime64(anniversary, "D")
+        idx = np.flatnonzero(dates <= day)
+        if not idx.size or day - dates[-1] > np.timedelta64(31, "D"):  # past the last payment date
+            break
+        out.append((_month(dates[idx[-1]]), int(idx[-1])))
+    return out
+
+
+def _decrement_cell(share: float) -> str:
+    # prospectus convention: whole percent; "*" for more than 0% but less than 0.5%
+    if share <= 0.0:
+        return "0"
+    if share < 0.005:
+        return "*"
+    return f"{100.0 * share:.0f}"
+
+
+def percent_outstanding(runs: list[tuple[str, object]], j: int) -> pd.DataFrame:
+    """Percent of class ``j``'s original balance outstanding at each anniversary, per speed (numeric, decimal)."""
+    first = runs[0][1]
+    original = first.deal.tranches[j].balance
+    rows = {"Initial": [1.0] * len(runs)}
+    for label, k in anniversary_periods(first):
+        rows[label] = [float(run.bonds.balance[k, j]) / original if k <= run.last_period else 0.0
+                       for _, run in runs]
+        if all(v <= 0.0 for v in rows[label]):
+            break
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[label for label, _ in runs])
+
+
+def prospectus_decrement(maturity_runs: list[tuple[str, object]], call_runs: list[tuple[str, object]],
+                         group: list[str]) -> pd.DataFrame:
+    """The prospectus decrement table of the classes in ``group`` (identical): % outstanding, then WALs."""
+    deal = maturity_runs[0][1].deal
+    j = deal.tranche_names.index(group[0])
+    shares = percent_outstanding(maturity_runs, j)
+    out = shares.apply(lambda col: col.map(_decrement_cell))
+    wal_m = [r.class_summary().loc[group[0], "wal_years"] for _, r in maturity_runs]
+    wal_c = [r.class_summary().loc[group[0], "wal_years"] for _, r in call_runs]
+    out.loc["WAL to maturity (yr)"] = [DASH if not _finite(w) else f"{w:.2f}" for w in wal_m]
+    out.loc["WAL to call (yr)"] = [DASH if not _finite(w) else f"{w:.2f}" for w in wal_c]
+    out.insert(0, "Payment date", out.index)
+    return out.reset_index(drop=True)
+
+
+def class_cashflows(run, j: int) -> pd.DataFrame:
+    """Class ``j``'s cash flows by payment date [USD; coupon as annual decimal]: the CSV written beside the report."""
+    b = run.bonds
+    n = run.last_period + 1
+    original = run.deal.tranches[j].balance
+    begin = np.concatenate([[original], b.balance[: n - 1, j]])
+    return pd.DataFrame({
+        "period": np.arange(1, n + 1),
+        "payment_date": [str(d) for d in run.schedule.payment_dates[:n]],
+        "beginning_balance": begin,
+        "coupon": b.coupon[:n, j],
+        "interest_paid": b.interest_paid[:n, j],
+        "principal_paid": b.principal_paid[:n, j],
+        "writedown": b.writedown[:n, j],
+        "loss_reimbursed": b.arla_reimbursed[:n, j],
+        "interest_shortfall_paid": b.shortfall_paid[:n, j],
+        "basis_risk_paid": b.basis_risk_paid_from_derivatives[:n, j] + b.basis_risk_paid_from_excess[:n, j],
+        "total_cash": run.class_cashflow(j)[:n],
+        "ending_balance": b.balance[:n, j],
+    })
+
+
+def cashflows_by_year(run) -> pd.DataFrame:
+    """Every class's cash flows summed by calendar year of payment [USD], with the balance at year end."""
+    rows = []
+    for j, name in enumerate(run.deal.tranche_names):
+        cf = class_cashflows(run, j)
+        cf["year"] = cf["payment_date"].str[:4]
+        for year, g in cf.groupby("year", sort=True):
+            rows.append({"Class": name, "Year": year, "Payments": f"{len(g)}",
+                         "Interest (USD)": usd(g["interest_paid"].sum()),
+                         "Principal (USD)": usd(g["principal_paid"].sum()),
+                         "Write-down (USD)": usd(g["writedown"].sum()),
+                         "Coupon range (%)": (f"{fixed(100 * g['coupon'].min(), 3)}\u2013"
+                                              f"{fixed(100 * g['coupon'].max(), 3)}"),
+                         "Balance at year end (USD)": usd(g["ending_balance"].iloc[-1])})
+    return pd.DataFrame(rows)
+
+
+def strat_beside_termsheet(computed: pd.DataFrame, printed, *, label: str = "Bucket",
+                           top: int | None = None) -> pd.DataFrame:
+    """One term-sheet stratification beside the tape's: share of pool, loans, WA FICO and LTV.
+
+    ``computed`` is :func:`stress.collateral.strats.compute_strats` output for
+    the table, ``printed`` the :class:`~stress.collateral.termsheet.StratTable`.
+    ``top`` keeps the largest rows by printed balance and sums the rest.
+    """
+    base = printed.total.balance
+    rows = []
+    for r in printed.rows:
+        m = computed.loc[r.label]
+        rows.append({"label": r.label, "ts_pct": 100 * r.balance / base, "tape_pct": float(m["pct"]),
+                     "ts_n": r.loan_count, "tape_n": int(m["loan_count"]), "fico": m["fico"], "ltv": m["orig_ltv"],
+                     "wac": m["gross_wac"], "bal": float(m["balance"])})
+    frame = pd.DataFrame(rows)
+    if top is not None and len(frame) > top:
+        frame = frame.sort_values("ts_pct", ascending=False)
+        head, rest = frame.iloc[:top], frame.iloc[top:]
+        w = rest["bal"].to_numpy()
+        wsum = w.sum() or 1.0
+        other = {"label": f"all other ({len(rest)})", "ts_pct": rest["ts_pct"].sum(),
+                 "tape_pct": rest["tape_pct"].sum(),
+                 "ts_n": rest["ts_n"].sum(), "tape_n": rest["tape_n"].sum(),
+                 "fico": float(np.nansum(rest["fico"] * w) / wsum), "ltv": float((rest["ltv"] * w).sum() / wsum),
+                 "wac": float((rest["wac"] * w).sum() / wsum), "bal": wsum}
+        frame = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
+    return pd.DataFrame({
+        label: frame["label"],
+        "Term sheet (% of pool)": frame["ts_pct"].map(lambda v: f"{fixed(v, 2)}%"),
+        "Tape (% of pool)": frame["tape_pct"].map(lambda v: f"{fixed(v, 2)}%"),
+        "Difference (pp)": (frame["tape_pct"] - frame["ts_pct"]).map(lambda v: fixed(v, 2)),
+        "Loans: term sheet / tape": [f"{int(a):,} / {int(b):,}" for a, b in zip(frame["ts_n"], frame["tape_n"])],
+        "Tape WA coupon": frame["wac"].map(lambda v: DASH if not _finite(v) else f"{fixed(v, 3)}%"),
+        "Tape WA FICO": frame["fico"].map(lambda v: DASH if not _finite(v) else f"{v:.0f}"),
+        "Tape WA LTV": frame["ltv"].map(lambda v: DASH if not _finite(v) else f"{fixed(v, 1)}%"),
+    })
+
+
+def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`stress.report.sources.rating_stress_table` formatted: loss and pass/fail per level, implied rating."""
+    levels = table.attrs.get("levels") or [c for c in table.columns if c.isupper() and c != "implied_rating"]
+    rows = []
+    for name, r in table.iterrows():
+        row = {"Class": name,
+               "Expected (Moody's / S&P)": f"{r['expected_moodys'] or DASH} / {r['expected_sp'] or DASH}"}
+        for level in levels:
+            row[f"{level} stress"] = f"{pct(r[level], 2)} {'pass' if r[level] <= 0 else 'FAIL'}"
+        row["Implied rating"] = r["implied_rating"]
+        met = r.get("meets_expected")
+        row["Implied vs expected"] = DASH if met is None else ("at or above" if met else "below")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def breakeven_side_by_side(first_dollar: pd.DataFrame, material: pd.DataFrame, *, threshold: float,
+                           prepayment: str, rate_case: str) -> pd.DataFrame:
+    """First-dollar and loss-threshold breakeven CDR per class (rows) and severity, for one speed and rate case."""
+    sel = lambda t: t[(t["prepayment"] == prepayment) & (t["rate_case"] == rate_case)]  # noqa: E731
+    a, b = sel(first_dollar), sel(material)
+    cols = {}
+    for sev in sorted(a["severity"].unique()):
+        fa, fb = a[a["severity"] == sev], b[b["severity"] == sev]
+        cols[f"{sev:.0%} severity: first dollar"] = {r.tranche: f"{r.breakeven_cdr:.2%} ({r.cumulative_loss:.2%})"
+                                                    for r in fa.itertuples()}
+        cols[f"{sev:.0%} severity: {threshold:.0%} loss"] = {
+            r.tranche: f"{r.breakeven_cdr:.2%} ({r.cumulative_loss:.2%})" for r in fb.itertuples()}
+    frame = pd.DataFrame(cols)
+    frame.insert(0, "Class", frame.index)
+    return frame.reset_index(drop=True)
+
+
+def _pm(x, se, digits: int, deterministic: bool) -> str:
+    return pct(x, digits) if deterministic else pct(x, digits, se)
+
+
+def comparison_classes(comparison: dict, deterministic: dict[str, bool]) -> pd.DataFrame:
+    """Per class and scenario: E[loss], P(loss), 99% / 99.9% loss, WAL and the paired differences from base."""
+    base = comparison["base"]
+    scenarios = comparison["scenarios"]
+    tranches = list(next(iter(scenarios.values()))["tranches"])
+    rows = []
+    for tranche in tranches:
+        for name, entry in scenarios.items():
+            r = entry["tranches"][tranche]
+            det = deterministic.get(name, False)
+            diff = lambda k, d=3: (DASH if name == base or r.get(f"{k}_diff") is None  # noqa: E731
+                                   else pct(r[f"{k}_diff"], d, r.get(f"{k}_diff_se")))
+            rows.append({
+                "Class": tranche, "Scenario": name + (" (base)" if name == base else ""),
+                "Expected loss": _pm(r["expected_loss"], r["expected_loss_se"], 3, det),
+                "Difference": diff("expected_loss"),
+                "P(loss)": ("loses" if r["probability_of_loss"] > 0.5 else "no loss") if det
+                else pct(r["probability_of_loss"], 1, r["probability_of_loss_se"]),
+                "P(loss) difference": diff("probability_of_loss", 1),
+                "99% loss": DASH if det else pct(r["loss_99"], 3, r["loss_99_se"]),
+                "99.9% loss": DASH if det else pct(r["loss_999"], 3, r["loss_999_se"]),
+                "WAL (yr)": DASH if not _finite(r["wal"]) else (
+                    f"{r['wal']:.2f}" if det or not _finite(r.get("wal_se"))
+                    else f"{r['wal']:.2f} \u00b1 {r['wal_se']:.2f}"),
+                "WAL difference (yr)": (DASH if name == base or r.get("wal_diff") is None else
+                                        f"{fixed(r['wal_diff'], 2)} \u00b1 {fixed(r['wal_diff_se'], 2)}"),
+            })
+    return pd.DataFrame(rows)
+
+
+def comparison_collateral(comparison: dict, deterministic: dict[str, bool]) -> pd.DataFrame:
+    """Per scenario: mean collateral loss and P(OC ever below target), with the paired differences from base."""
+    base = comparison["base"]
+    rows = []
+    for name, e in comparison["scenarios"].items():
+        det = deterministic.get(name, False)
+        diff = lambda k: (DASH if name == base or e.get(f"{k}_diff") is None  # noqa: E731
+                          else pct(e[f"{k}_diff"], 3, e.get(f"{k}_diff_se")))
+        rows.append({
+            "Scenario": name + (" (base)" if name == base else ""),
+            "Collateral loss (% of cut-off)": _pm(e["collateral_loss"], e.get("collateral_loss_se"), 3, det),
+            "Difference": diff("collateral_loss"),
+            "P(OC below target)": ("yes" if e["oc_breach_probability"] > 0.5 else "no") if det
+            else pct(e["oc_breach_probability"], 2, e["oc_breach_probability_se"]),
+            "P(OC below target) difference": diff("oc_breach_probability"),
+        })
     return pd.DataFrame(rows)
 
 
