@@ -50,6 +50,8 @@ import xarray as xr
 
 LOSS_QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999)
 AFR_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+#: Percentiles of the cumulative collateral loss in the summary.
+COLLATERAL_QUANTILES = (0.5, 0.9, 0.99, 0.999)
 LOSS_EPSILON = 1e-9  # fraction of original balance treated as "no loss" (float noise)
 
 
@@ -344,15 +346,17 @@ def summary(ds: xr.Dataset) -> dict:
     w = path_weights(ds)
     if w is None:
         collateral_mean, collateral_se = _mean_se(collateral)
-        collateral_p99 = float(np.quantile(collateral, 0.99))
+        collateral_q = {q: float(np.quantile(collateral, q)) for q in COLLATERAL_QUANTILES}
     else:
         collateral_mean, collateral_se = _w_mean_se(collateral, w)
-        collateral_p99 = float(weighted_quantile_with_se(collateral[:, None], 0.99, w)[0][0])
+        collateral_q = {q: float(weighted_quantile_with_se(collateral[:, None], q, w)[0][0])
+                        for q in COLLATERAL_QUANTILES}
     out = {
         "paths": int(ds.sizes["path"]),
         "tranches": per_tranche,
         "collateral": {"cumulative_loss_mean": float(collateral_mean), "cumulative_loss_se": float(collateral_se),
-                       "cumulative_loss_p99": collateral_p99},
+                       "cumulative_loss_p99": collateral_q[0.99],
+                       "cumulative_loss_quantiles": {f"{q:g}": v for q, v in collateral_q.items()}},
         "oc": oc_summary(ds),
         "call": call_summary(ds),
     }

@@ -116,8 +116,8 @@ def runs_to_json(runs, *, price: float = 100.0) -> dict:
 def _pct(x, se=None) -> str:
     if x is None:
         return "-"
-    text = f"{100 * x:.3f}%"
-    return text if se is None else f"{text} ±{100 * se:.3f}"
+    text = f"{100 * x + 0.0:.3f}%"  # + 0.0: never "-0.000%"
+    return text if se is None or se != se else f"{text} ±{100 * se:.3f}"
 
 
 def _num(x, digits: int = 2) -> str:
@@ -132,24 +132,36 @@ def monte_carlo_summary(result: dict) -> str:
         f"scenario {attrs.get('scenario')} ({attrs.get('behaviour_mode')} behaviour, {attrs.get('rate_model')} "
         f"rates), {s['paths']:,} paths, seed {attrs.get('seed')}, to {attrs.get('to')}"
         + (f", {attrs['wall_seconds']:.1f} s" if attrs.get("wall_seconds") else ""),
-        "Losses are principal lost as a share of original balance; ± is one Monte Carlo standard error.",
+        "Losses are principal lost as a share of original balance; ± is one Monte Carlo standard error."
+        if s["paths"] > 1 else "One deterministic path: losses are principal lost as a share of original balance.",
         "",
-        f"{'class':<6}{'expected loss':>22}{'P(loss)':>20}{'99% loss':>20}{'99.9% loss':>12}{'ES 99%':>12}"
-        f"{'WAL (yr)':>16}",
     ]
+    if s["paths"] > 1:
+        lines.append(f"{'class':<6}{'expected loss':>20}{'P(loss)':>20}{'99% loss':>20}{'99.9% loss':>20}"
+                     f"{'ES 99%':>20}{'WAL (yr)':>14}")
+    else:
+        lines.append(f"{'class':<6}{'loss':>12}{'WAL (yr)':>12}")
     for name, t in s["tranches"].items():
         q, qse = t["loss_quantiles"], t["loss_quantiles_se"]
+        if s["paths"] == 1:
+            lines.append(f"{name:<6}{_pct(t['expected_loss']):>12}{_num(t['wal_mean']):>12}")
+            continue
         lines.append(
-            f"{name:<6}{_pct(t['expected_loss'], t['expected_loss_se']):>22}"
+            f"{name:<6}{_pct(t['expected_loss'], t['expected_loss_se']):>20}"
             f"{_pct(t['probability_of_loss'], t['probability_of_loss_se']):>20}"
-            f"{_pct(q['0.99'], qse['0.99']):>20}{_pct(q['0.999']):>12}{_pct(t['expected_shortfall_99']):>12}"
-            f"{_num(t['wal_mean']):>10} ±{_num(t['wal_mean_se'])}")
+            f"{_pct(q['0.99'], qse['0.99']):>20}{_pct(q['0.999'], qse['0.999']):>20}"
+            f"{_pct(t['expected_shortfall_99'], t.get('expected_shortfall_99_se')):>20}"
+            f"{_num(t['wal_mean']):>8} ±{_num(t['wal_mean_se'])}")
     c, oc = s["collateral"], s["oc"]
+    many = s["paths"] > 1
+    cq = c.get("cumulative_loss_quantiles") or {"0.99": c["cumulative_loss_p99"]}
     lines += [
         "",
-        f"collateral cumulative loss: mean {_pct(c['cumulative_loss_mean'], c['cumulative_loss_se'])}, "
-        f"99th percentile {_pct(c['cumulative_loss_p99'])}",
-        f"OC below target after build-up: {_pct(oc['probability_ever_breached'], oc['probability_ever_breached_se'])}"
+        (f"collateral cumulative loss: mean {_pct(c['cumulative_loss_mean'], c['cumulative_loss_se'])}; "
+         + ", ".join(f"{float(q) * 100:g}th percentile {_pct(v)}" for q, v in cq.items())) if many else
+        f"collateral cumulative loss: {_pct(c['cumulative_loss_mean'])}",
+        f"OC below target after build-up: "
+        f"{_pct(oc['probability_ever_breached'], oc['probability_ever_breached_se'] if many else None)}"
         f" of paths; undercollateralized: {_pct(oc['probability_undercollateralized'])}"
         + (f"; first breach median period {oc['first_breach_period_median']:.0f}"
            if oc.get("first_breach_period_median") else ""),
@@ -157,7 +169,7 @@ def monte_carlo_summary(result: dict) -> str:
     call = s.get("call") or {}
     if "exercise_probability" in call:
         lines.append(f"clean-up call ({call['rule']}): exercised on "
-                     f"{_pct(call['exercise_probability'], call['exercise_probability_se'])} of paths"
+                     f"{_pct(call['exercise_probability'], call['exercise_probability_se'] if many else None)} of paths"
                      + (f", median period {call['call_period_median']:.0f}" if call.get("call_period_median") else "")
                      + ("; rating stresses run to maturity (no call credit)" if call["rule"] == "never" else ""))
     ts = s.get("tail_sampling")
