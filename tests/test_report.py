@@ -254,6 +254,10 @@ def _page(rep, title_part: str):
     return next(p for p in rep.pages if title_part in p.title)
 
 
+def _ctx(rep):
+    return rep.context
+
+
 def _texts(page) -> str:
     return " ".join([*page.notes, *(b.text for b in page.blocks if b.kind == "text")])
 
@@ -295,33 +299,50 @@ def test_structure_sentence_follows_the_deal_file():
 
 
 def test_rating_stress_table_levels_pass_fail_and_expected_ratings(report):
-    from stress.breakeven import implied_ratings
-    from stress.collateral import reference_tape
     from stress.deal import load_deal
-    from stress.report.sources import RATING_LEVELS, rating_stress_table
 
-    deal, tape = load_deal(), reference_tape()
-    table = rating_stress_table(deal, tape)
-    assert table.attrs["to"] == ["maturity"]  # every scenarios/rating_*.toml runs to maturity
-    source = implied_ratings(deal, tape)
+    _, rep = report
+    table = _ctx(rep).ratings
+    levels = ["AAA", "AA", "A", "BBB", "BB"]  # scenarios/ratings/agency_levels.toml, strongest first
+    assert table.attrs["levels"] == levels
+    assert table.attrs["to"] == ["maturity"]  # stress.ratings runs every level to maturity, no call credit
+    assert table.attrs["criteria_file"] == "agency_levels.toml"
+    for level in levels:  # the pool stress is default x severity, as the criteria file defines it
+        p = table.attrs["pool"][level]
+        assert p["loss"] == pytest.approx(p["cumulative_default"] * p["severity"])
+    deal = load_deal()
     for name in deal.tranche_names:
-        losses = [table.loc[name, level] for level in RATING_LEVELS]
-        assert losses == pytest.approx([source.loc[name, level] for level in RATING_LEVELS])
-        passed = [level for level, loss in zip(RATING_LEVELS, losses) if loss <= 0.0]
-        assert table.loc[name, "implied_rating"] == (passed[0] if passed else "below BB")
+        losses = [table.loc[name, level] for level in levels]
+        # implied: the strongest level of an unbroken run of passes read from BB upwards
+        implied = "below BB"
+        for level, loss in reversed(list(zip(levels, losses))):
+            if loss > 0.0:
+                break
+            implied = level
+        assert table.loc[name, "implied_rating"] == implied
     # expected ratings as the term sheet prints them (deal file)
     assert table.loc["M-4", "expected_moodys"] == "A2" and table.loc["M-4", "expected_sp"] == "AA-"
     # meets_expected compares rating levels, notches ignored: A is below AA- (level AA)
-    rank = {level: k for k, level in enumerate(RATING_LEVELS)}
+    rank = {level: k for k, level in enumerate(levels)}
     for name in deal.tranche_names:
-        implied = rank.get(table.loc[name, "implied_rating"], len(RATING_LEVELS))
+        implied = rank.get(table.loc[name, "implied_rating"], len(levels))
         expected = rank[table.loc[name, "expected_sp"].rstrip("+-")]
         assert table.loc[name, "meets_expected"] == (implied <= expected)
-    _, rep = report
     page = _page(rep, "Rating-level stresses")
-    assert "no credit for the clean-up call" in _texts(page)
-    cells = page.blocks[-1].table
+    text = _texts(page)
+    assert "no credit for the clean-up call" in text and 'call = "never"' in text
+    assert "agency_levels.toml" in text and "S&P U.S. RMBS criteria" in text
+    cells = page.blocks[1].table
     assert all(c.endswith(("pass", "FAIL")) for c in cells["AAA stress"])
+    pool = page.blocks[2].table
+    assert list(pool["Level"]) == levels
+    aaa = table.attrs["pool"]["AAA"]
+    assert pool["Loss = default x severity"].iloc[0] == f"{100 * aaa['loss']:.2f}%"
+
+
+def test_pdf_rating_page_cites_the_criteria(pdf):
+    text = " ".join(_pdftotext(pdf).split())
+    assert "agency_levels.toml" in text and "Pool stress per level" in text
 
 
 def test_deterministic_scenarios_are_recognised_from_their_drivers():
@@ -339,6 +360,13 @@ def test_deterministic_scenarios_are_recognised_from_their_drivers():
     california = flat.model_copy(update={"home_prices": flat.home_prices.model_copy(update={
         "california": flat.home_prices.california.model_copy(update={"volatility": 0.1})})})
     assert has_randomness(california)
+    # the realized 2004-2014 path: history rates and history home prices, loan-level models, one path
+    history = load_scenario("history_2004")
+    assert history.behaviour.mode != "vectors" and history.home_prices.volatility > 0.0
+    assert not has_randomness(history)
+    # history rates under model home prices still draw home-price shocks
+    half = history.model_copy(update={"home_prices": history.home_prices.model_copy(update={"source": "model"})})
+    assert has_randomness(half)
 
 
 def test_deterministic_run_is_one_line_without_bands_or_errors(report):

@@ -93,6 +93,8 @@ class Report:
     attachments: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: Filled by the PDF writer: font and fit of every table drawn.
     layout: list[dict] = field(default_factory=list)
+    #: The :class:`~stress.report.pages.Context` the pages were built from (its sources, computed once).
+    context: object = None
 
 
 def collect_report(run_dirs: Sequence[str | Path] = (), *, deal=None, tape=None, scenarios: list | None = None,
@@ -120,7 +122,7 @@ def collect_report(run_dirs: Sequence[str | Path] = (), *, deal=None, tape=None,
         with progress.step("page building", f"pages: {entry.name}"):
             pages.extend(entry.build(ctx))
     return Report(title=f"{deal.deal.name}: stress report", pages=pages, built=built,
-                  attachments=ctx.attachments)
+                  attachments=ctx.attachments, context=ctx)
 
 
 def cashflow_dir(out: str | Path) -> Path:

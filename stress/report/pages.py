@@ -182,10 +182,13 @@ def rating_sentence(ctx: Context) -> str:
     parts = [f"{level} for {T.group_label(names, ctx.names)}" for level, names in groups.items()]
     below = [n for n, ok in table["meets_expected"].items() if ok is False]
     to = " and ".join(table.attrs.get("to", []))
-    text = f"The rating-level stresses (to {to}, no call credit) imply {'; '.join(parts)}."
+    text = (f"The rating-level stresses of the loan-level method ({table.attrs.get('criteria_file', 'criteria')}; to "
+            f"{to}, call never exercised, no call credit) imply {'; '.join(parts)}.")
     if below:
         text += (f" {T.group_label(below, ctx.names)} fall{'s' if len(below) == 1 else ''} below the term "
-                 "sheet's expected rating.")
+                 "sheet's expected rating (implied vs expected S&P: "
+                 + "; ".join(f"{n} {table.loc[n, 'implied_rating']} vs {table.loc[n, 'expected_sp']}" for n in below)
+                 + ").")
     else:
         text += " Every class reaches at least its expected S&P rating level."
     return text
@@ -494,14 +497,22 @@ def breakevens(ctx: Context) -> list[Page]:
 @page("Rating stresses")
 def rating_stresses(ctx: Context) -> list[Page]:
     table = ctx.ratings
-    to = " and ".join(table.attrs.get("to", []))
+    a = table.attrs
+    to = " and ".join(a.get("to", []))
     notes = [f"Each cell: the class's principal loss under the stress (% of original balance) and pass (no loss) or "
-             f"FAIL. Every stress runs to {to}"
-             + (", with no credit for the clean-up call." if to == "maturity" else ".")
-             + " Implied rating: the strongest level passed. Expected ratings: the term sheet's, from the deal file."]
-    notes += [f"{level}: {d}" for level, d in table.attrs.get("descriptions", {}).items()]
+             f"FAIL. Every stress runs to {to} with call = \"never\""
+             + (", no credit for the clean-up call (agencies give none)." if to == "maturity" else ".")
+             + " Implied rating: the strongest level passed (every weaker level passed too). Expected ratings: the "
+             "term sheet's, from the deal file.",
+             f"Method: each loan's foreclosure frequency x loss severity at each level from its attributes (LTV, "
+             f"FICO, documentation, occupancy, purpose, product, size), by the criteria file {a['criteria_file']} "
+             f"(scenarios/ratings/): {a['criteria_source']}. The pool default is spread over the criteria's default "
+             f"timing, liquidated {a['liquidation_lag']} months later at the pool severity, on the forward curve, "
+             f"at each speed ({', '.join(a['prepayment'])}); a class's loss is its worst over the speeds."]
     return [Page("Rating stresses", "Rating-level stresses: loss, pass/fail and implied rating",
-                 [Block("text", text=rating_sentence(ctx)), Block("table", table=T.rating_stress(table))],
+                 [Block("text", text=rating_sentence(ctx)), Block("table", table=T.rating_stress(table)),
+                  Block("table", table=T.rating_pool_stresses(table),
+                        caption=f"Pool stress per level (loan-level method, {a['criteria_file']})")],
                  ctx.footer, notes=notes)]
 
 

@@ -672,7 +672,7 @@ def strat_beside_termsheet(computed: pd.DataFrame, printed, *, label: str = "Buc
 
 def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`stress.report.sources.rating_stress_table` formatted: loss and pass/fail per level, implied rating."""
-    levels = table.attrs.get("levels") or [c for c in table.columns if c.isupper() and c != "implied_rating"]
+    levels = table.attrs["levels"]
     rows = []
     for name, r in table.iterrows():
         row = {"Class": name,
@@ -682,6 +682,25 @@ def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
         row["Implied rating"] = r["implied_rating"]
         met = r.get("meets_expected")
         row["Implied vs expected"] = DASH if met is None else ("at or above" if met else "below")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rating_pool_stresses(table: pd.DataFrame) -> pd.DataFrame:
+    """Per rating level, the pool stress of the loan-level method: default x severity = loss, and realized loss.
+
+    ``table`` is :func:`stress.report.sources.rating_stress_table`'s frame;
+    its ``attrs["pool"]`` holds each level's cumulative default, severity and
+    loss [fractions of the cut-off balance] and the collateral loss realized
+    in the deal run at each prepayment speed.
+    """
+    rows = []
+    for level in table.attrs.get("levels", []):
+        p = table.attrs["pool"][level]
+        row = {"Level": level, "Pool default (% of cut-off)": pct(p["cumulative_default"], 2),
+               "Severity": pct(p["severity"], 2), "Loss = default x severity": pct(p["loss"], 2)}
+        for speed in table.attrs.get("prepayment", []):
+            row[f"Realized loss, {speed}"] = pct(p[f"realized_loss {speed}"], 2)
         rows.append(row)
     return pd.DataFrame(rows)
 
