@@ -634,3 +634,82 @@ def test_cli_report_shows_progress_and_where_the_time_went(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert "report: run scenario base (4 paths) ..." in err and "report: page 1/1: chart:" in err
     assert re.search(r"where the time went: [\d.]+ s in all: .*scenario runs [\d.]+ s \(1 step\)", err)
+
+
+# -- importance-sampled runs: every statistic of the report is weighted ---------------------------
+def _weighted_ds():
+    """Four paths, two periods, one class; weights 0.5, 0.5, 1.5, 1.5 (mean 1), values chosen for hand sums."""
+    import xarray as xr
+
+    nan = np.nan
+    dims2, dims3 = ("path", "period"), ("path", "period", "tranche")
+    ds = xr.Dataset(
+        {"weight": ("path", [0.5, 0.5, 1.5, 1.5]),
+         "loss_pct": (("path", "tranche"), [[0.0], [0.0], [0.1], [0.2]]),
+         "wal_years": (("path", "tranche"), [[2.0], [3.0], [4.0], [nan]]),
+         # (first loss is read on its own: here paths 1-3 have one, so the plain and weighted medians differ)
+         "first_loss_period": (("path", "tranche"), [[1.0], [1.0], [2.0], [nan]]),
+         "first_oc_breach_period": ("path", [nan, 5.0, nan, 7.0]),
+         "cumulative_collateral_loss_pct": ("path", [0.01, 0.02, 0.03, 0.05]),
+         "writedown": (dims3, [[[0.0], [0.0]], [[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [10.0]]]),
+         "interest_shortfall": (dims3, np.zeros((4, 2, 1))),
+         "afr": (dims2, [[0.01, 0.01], [0.02, 0.02], [0.03, 0.03], [0.04, 0.04]]),
+         "bond_balance": (dims2, np.full((4, 2), 100.0)),
+         "libor_1m": (dims2, np.full((4, 2), 0.01)),
+         "date": ("period", np.array(["2004-02-25", "2004-03-25"], dtype="datetime64[ns]"))},
+        coords={"tranche": ["A"], "period": [1, 2]}, attrs={"seed": 1})
+    return ds
+
+
+def test_weighted_helpers_match_hand_computed_values():
+    from stress.metrics import paired_difference, path_mean, path_nanmean, path_quantiles
+
+    w = np.array([0.5, 0.5, 1.5, 1.5])
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert path_mean(x, w)[0] == pytest.approx((0.5 + 1.0 + 4.5 + 6.0) / 4)  # mean(w x) = 3.0
+    assert path_mean(x)[0] == pytest.approx(2.5)
+    # WAL-like: self-normalized over the finite paths: (0.5*2 + 0.5*3 + 1.5*4) / 2.5 = 3.4
+    assert path_nanmean(np.array([2.0, 3.0, 4.0, np.nan]), w)[0] == pytest.approx(3.4)
+    # weighted CDF 0.125, 0.25, 0.625, 1.0: the median is 3, the 10% quantile 1; plain median 2.5
+    assert list(path_quantiles(x, [0.1, 0.5], w)) == [1.0, 3.0]
+    assert path_quantiles(x, [0.5])[0] == pytest.approx(2.5)
+    # paired: mean(w_o x_o - w_b x_b) with a plain base of zeros = mean(w x)
+    assert paired_difference(np.zeros(4), x, None, w)[0] == pytest.approx(3.0)
+
+
+def test_report_statistics_use_the_path_weights():
+    from types import SimpleNamespace
+
+    from stress.batch import compare_datasets
+    from stress.report import figures as F
+    from stress.report.tables import afr_percentiles, scenario_results
+
+    ds = _weighted_ds()
+    deal = SimpleNamespace(tranches=[SimpleNamespace(balance=100.0)])
+    row = scenario_results(ds, deal).iloc[0]
+    assert row["Principal loss, mean (% orig.)"] == "11.250%"  # (1.5 x 0.1 + 1.5 x 0.2) / 4; plain: 7.500%
+    assert row["Write-down, mean (% orig.)"] == "11.250%"  # (1.5 x 0.1 + 1.5 x 0.2) / 4 of balance 100
+    assert row["WAL, mean (years)"] == "3.40"
+    # weights 0.5, 0.5, 1.5 on periods 1, 1, 2: weighted CDF 0.2, 0.4, 1.0, median period 2 (plain: period 1)
+    assert row["First loss, median"] == "2004-03"
+    # AFR: weighted CDF 0.125, 0.25, 0.625, 1.0 over 1%, 2%, 3%, 4%: the median is 3% (plain: 2.5%)
+    afr = afr_percentiles(ds, periods=(1,))
+    assert afr["50% AFR"].iloc[0] == "3.000%" and afr["5% AFR"].iloc[0] == "1.000%"
+    plain = ds.assign(weight=("path", np.ones(4)))
+    comparison = compare_datasets({"plain": plain, "weighted": ds}, base="plain")
+    e, t = comparison["scenarios"]["weighted"], comparison["scenarios"]["weighted"]["tranches"]["A"]
+    assert t["expected_loss"] == pytest.approx(0.1125) and t["probability_of_loss"] == pytest.approx(0.75)
+    assert t["wal"] == pytest.approx(3.4)
+    assert e["collateral_loss"] == pytest.approx((0.005 + 0.01 + 0.045 + 0.075) / 4)
+    assert e["oc_breach_probability"] == pytest.approx((0.5 + 1.5) / 4)
+    # paired with the plain run (same paths): mean(w x - x) = 0.1125 - 0.075
+    assert t["expected_loss_diff"] == pytest.approx(0.1125 - 0.075)
+    assert comparison["scenarios"]["plain"]["tranches"]["A"]["expected_loss"] == pytest.approx(0.075)
+    # histogram: the no-loss bar is the no-loss paths' probability, (0.5 + 0.5) / 4 = 25%
+    fig = F.loss_histograms(ds, scenario="w")
+    assert fig.axes[0].patches[0].get_height() == pytest.approx(25.0)
+    assert "P(loss) 75.0%" in fig.axes[0].get_title()
+    # fan median of the AFR: 3% in both periods
+    fig = F.afr_fan(ds, scenario="w")
+    median = next(line for line in fig.axes[0].get_lines() if line.get_label() == "AFR: median")
+    assert np.allclose(median.get_ydata(), 3.0)

@@ -394,7 +394,13 @@ def scenario_results(ds, deal) -> pd.DataFrame:
       any time; mean of each path's largest outstanding amount [USD].
     - First loss: payment month of the first write-down, earliest and median
       over the paths that have one.
+
+    Importance-sampled runs (``weight`` not all 1): means, shares and the
+    median are weighted (:mod:`stress.metrics` ``path_mean``, ``path_nanmean``,
+    ``path_quantiles``); "worst" and "earliest" are over the paths drawn.
     """
+    from stress.metrics import path_mean, path_nanmean, path_quantiles, path_weights
+
     original = np.array([t.balance for t in deal.tranches], dtype=np.float64)
     written = np.asarray(ds["writedown"].sum("period").values) / original[None, :]
     short = np.asarray(ds["interest_shortfall"].max("period").values)
@@ -402,19 +408,23 @@ def scenario_results(ds, deal) -> pd.DataFrame:
     wal = np.asarray(ds["wal_years"].values)
     first = np.asarray(ds["first_loss_period"].values)
     dates = np.asarray(ds["date"].values).astype("datetime64[M]")
+    w = path_weights(ds)  # importance-sampled runs: every mean, share and median weighted
+    mean = lambda x: float(path_mean(x, w)[0])  # noqa: E731
+    wal_mean = path_nanmean(wal, w)[0]
     rows = []
     for j, name in enumerate(str(t) for t in ds["tranche"].values):
-        hit = first[:, j][np.isfinite(first[:, j])].astype(int)
+        hit = np.isfinite(first[:, j])
+        median = int(round(float(path_quantiles(first[:, j], [0.5], w)[0]))) if hit.any() else 0
         rows.append({
             "Class": name,
-            "Write-down, mean (% orig.)": pct(written[:, j].mean(), 3),
+            "Write-down, mean (% orig.)": pct(mean(written[:, j]), 3),
             "Write-down, worst path (% orig.)": pct(written[:, j].max(), 3),
-            "Principal loss, mean (% orig.)": pct(loss[:, j].mean(), 3),
-            "Paths with interest shortfall": pct((short[:, j] > 0.005).mean(), 1),
-            "Max interest shortfall, mean (USD)": usd(short[:, j].mean()),
-            "WAL, mean (years)": DASH if not np.isfinite(wal[:, j]).any() else f"{np.nanmean(wal[:, j]):.2f}",
-            "First loss, earliest": str(dates[hit.min() - 1]) if hit.size else "no loss",
-            "First loss, median": str(dates[int(np.median(hit)) - 1]) if hit.size else "no loss",
+            "Principal loss, mean (% orig.)": pct(mean(loss[:, j]), 3),
+            "Paths with interest shortfall": pct(mean((short[:, j] > 0.005).astype(float)), 1),
+            "Max interest shortfall, mean (USD)": usd(mean(short[:, j])),
+            "WAL, mean (years)": DASH if not np.isfinite(wal_mean[j]) else f"{wal_mean[j]:.2f}",
+            "First loss, earliest": str(dates[int(first[hit, j].min()) - 1]) if hit.any() else "no loss",
+            "First loss, median": str(dates[median - 1]) if hit.any() else "no loss",
         })
     return pd.DataFrame(rows)
 
@@ -483,7 +493,7 @@ def afr_percentiles(ds, *, periods=(1, 6, 12, 24, 36, 48, 60)) -> pd.DataFrame:
     q = (0.01, 0.05, 0.5, 0.95, 0.99)
     n = int(np.flatnonzero(np.asarray(ds["bond_balance"].max("path").values) > 0.005).max(initial=0)) + 1
     chosen = [p for p in periods if p <= n]
-    sub = ds[["afr"]].isel(period=[p - 1 for p in chosen])
+    sub = ds[["afr"] + (["weight"] if "weight" in ds else [])].isel(period=[p - 1 for p in chosen])  # weighted
     values = np.asarray(afr_quantiles(sub, q=q).values)  # (q, period)
     dates = np.asarray(ds["date"].values)
     rows = []
