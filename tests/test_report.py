@@ -51,7 +51,8 @@ TINY_GRID = BreakevenGrid(severities=(0.45,), prepayments=("100 PPC",), toleranc
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """One small report shared by every test here: a 16-path run and the one-path AAA rating stress."""
+    """One small report shared by every test here: a 16-path run, the one-path AAA rating stress and (run by
+    default beside a Monte Carlo run) the one-path realized 2004-2014 path."""
     import io
 
     from stress.engine import run_monte_carlo
@@ -87,7 +88,8 @@ def test_report_has_every_section(report):
     sections = {p.section for p in rep.pages}
     for needed in ("Executive summary", "Contents", "Deal summary", "Collateral summary", "Assumptions",
                    "Decrement tables", "Cash flows per class", "Available funds rate", "Excess spread", "Breakevens",
-                   "Rating stresses", "Scenario report-test", "Scenario rating_aaa", "Scenario comparison"):
+                   "Rating stresses", "Scenario report-test", "Scenario rating_aaa", "Scenario comparison",
+                   "Scenario history_2004", "Realized path", "Back-test"):
         assert needed in sections
     charts = [b for p in rep.pages for b in p.blocks if b.kind == "figure"]
     assert len(charts) >= 10  # AFR, excess spread, breakeven + 7 Monte Carlo charts
@@ -100,10 +102,12 @@ def test_every_page_footer_names_deal_run_and_version(report):
     for page in rep.pages:
         assert "Impac CMB Trust Series 2004-1" in page.footer
         assert f"stress {stress.__version__}" in page.footer
-        if page.section != "Scenario rating_aaa":
-            assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
-        else:
+        if page.section == "Scenario rating_aaa":
             assert "scenario rating_aaa: 1 path, seed 20040129, to maturity" in page.footer
+        elif page.section == "Scenario history_2004":
+            assert "scenario history_2004: 1 path, seed 20040129, to call" in page.footer
+        else:
+            assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
 
 
 def test_monte_carlo_table_matches_summary_json(report):
@@ -265,7 +269,8 @@ def _texts(page) -> str:
 def test_executive_summary_comes_first_and_is_generated_from_the_results(report):
     _, rep = report
     first = rep.pages[0]
-    assert first.section == "Executive summary" and rep.pages[1].kind == "contents"
+    assert first.section == "Executive summary" and rep.pages[1].section == "Executive summary"
+    assert rep.pages[2].kind == "contents"
     text = _texts(first)
     # the built-in tape is the synthesized one (its hash equals the shipped tape's)
     assert "synthesized from the term sheet's stratification tables" in text
@@ -274,7 +279,18 @@ def test_executive_summary_comes_first_and_is_generated_from_the_results(report)
     assert "pro rata" in text and "no delinquency or loss trigger" in text
     # the AAA stress writes M-4 down more than a 3% CDR run can: it is the worst scenario
     assert "The worst scenario in this report is rating_aaa" in text
-    table = first.blocks[-1].table
+    # the rating stresses: implied beside expected, from the loan-level method's table
+    ratings = _ctx(rep).ratings
+    assert "rating-level stresses of the loan-level method (agency_levels.toml; to maturity" in text
+    below = [n for n, ok in ratings["meets_expected"].items() if ok is False]
+    for name in below:
+        assert f"{name} {ratings.loc[name, 'implied_rating']} vs {ratings.loc[name, 'expected_sp']}" in text
+    # the realized path placed in the Monte Carlo run, with the percentile of place_in_distribution
+    pl = _ctx(rep).placements["report-test"]
+    k = list(pl["measure"].values).index("collateral_loss")
+    assert (f"Among report-test's 16 Monte Carlo paths it sits at percentile "
+            f"{100 * float(pl['percentile'].values[k]):.1f}") in text
+    table = rep.pages[1].blocks[-1].table
     assert list(table["Class"]) == ["A-1", "A-2", "M-1", "M-2", "M-3", "M-4"]
     assert table.loc[0, "Expected (Moody's / S&P)"] == "Aaa / AAA"  # deal file / term sheet
 
@@ -487,11 +503,12 @@ def test_assumptions_list_every_driver_that_differs_from_base():
     run = SimpleNamespace(name="hpi_crash", attrs={"seed": 1, "to": "call"}, scenario=crash, n_paths=10)
     table = scenario_assumptions([run], base)
     drivers = dict(zip(table["Driver"], table["hpi_crash"]))
-    assert drivers["Home prices: initial growth"] == "-0.1"
-    assert drivers["Home prices: drift"] == "-0.04"
-    assert drivers["Home prices: California: drift"] == "-0.06"
-    assert drivers["Home prices: California: volatility"] == "0.12"
+    # scenarios/hpi_crash.toml starts from the June 2007 state (12 monthly growths, oldest first)
+    assert drivers["Home prices: initial growth"].startswith("-0.0189, -0.0056, 0.0217")
+    assert drivers["Home prices: initial gap"] == "0.2448"
+    assert drivers["Home prices: California: initial growth"].endswith("-0.1235, -0.109, -0.1069, -0.1072")
     assert "Rates: volatility" not in drivers  # equal to base: left out
+    assert "Home prices: drift" not in drivers
 
 
 def test_progress_reports_runs_and_sources(report):
@@ -559,7 +576,7 @@ def test_pdf_first_oc_breach_is_a_date(pdf):
 
 def test_pdf_contents_page_numbers_point_at_their_sections(report, pdf):
     _, rep = report
-    contents = _pdftotext(pdf, 2, 2)
+    contents = _pdftotext(pdf, 3, 3)  # after the two executive-summary sheets
     entries = re.findall(r"^\s*(Executive summary|Breakevens|Rating stresses|Scenario rating_aaa|Scenario comparison)"
                          r"\s+(\d+)\s*$", contents, flags=re.MULTILINE)
     assert len(entries) == 5, contents
@@ -713,3 +730,76 @@ def test_report_statistics_use_the_path_weights():
     fig = F.afr_fan(ds, scenario="w")
     median = next(line for line in fig.axes[0].get_lines() if line.get_label() == "AFR: median")
     assert np.allclose(median.get_ydata(), 3.0)
+
+
+# -- the realized path, the back-test and the call ---------------------------------------------------
+def test_realized_path_is_placed_in_the_monte_carlo_distribution(report):
+    from stress.engine import open_results
+    from stress.metrics import min_afr_margin
+
+    root, rep = report
+    ctx = _ctx(rep)
+    assert ctx.history_run is not None and ctx.history_run.deterministic and ctx.history_run.n_paths == 1
+    mc, hist = open_results(root / "run"), ctx.history_run.ds
+    # by hand: mid-rank share of the 16 equally weighted paths below the realized collateral loss
+    h = float(hist["cumulative_collateral_loss_pct"].values[0])
+    x = mc["cumulative_collateral_loss_pct"].values
+    expected = (np.sum(x < h - 1e-9) + 0.5 * np.sum(np.abs(x - h) <= 1e-9)) / 16
+    pl = ctx.placements["report-test"]
+    k = list(pl["measure"].values).index("collateral_loss")
+    assert float(pl["percentile"].values[k]) == pytest.approx(expected)
+    m = min_afr_margin(hist)[0]
+    assert float(pl["history_value"].values[-1]) == pytest.approx(m)
+    page = _page(rep, "The realized 2004-2014 path in report-test")
+    table = page.blocks[-1].table
+    assert list(table["Measure"])[0] == "Cumulative collateral loss (% of cut-off)"
+    assert table["Percentile in the Monte Carlo"].iloc[0].startswith(f"{100 * expected:.1f}%")
+    assert "Principal loss, M-4 (% of original)" in list(table["Measure"])
+    # the MC run's charts carry the realized path: a histogram with the marked loss, the AFR fan's line
+    titles = [p.title for p in rep.pages if p.section == "Scenario report-test"]
+    assert "Scenario report-test: Collateral loss distribution" in titles
+    afr_page = next(p for p in rep.pages if p.title == "Scenario report-test: AFR vs coupon")
+    fig = afr_page.blocks[0].make()
+    assert any("realized path (history_2004)" in str(line.get_label()) for line in fig.axes[0].get_lines())
+
+
+def test_backtest_page_shows_years_and_published_sources(report):
+    from stress.backtest import backtest, load_published
+
+    _, rep = report
+    by_year = backtest("history_2004").by_year()
+    page = _page(rep, "Back-test: the pool on the realized path by calendar year")
+    table = page.blocks[0].table
+    assert list(table["Year"]) == [str(y) for y in range(2004, 2015)]  # history_2004's realized window
+    assert table["Cumulative default (% of cut-off)"].iloc[4] == f"{100 * by_year.loc[2008, 'cumulative_default']:.2f}%"
+    assert table["CPR (annual)"].iloc[0] == f"{100 * by_year.loc[2004, 'cpr']:.1f}%"
+    page = _page(rep, "Back-test: model beside published")
+    text = _texts(page)
+    published = load_published()
+    assert len(page.blocks[0].table) == len(published)
+    for source in published["source"]:
+        assert source in text
+    assert "alt_a_2004_vintage_published.csv" in text
+
+
+def test_call_page_shows_rule_and_exercise_probability(report):
+    import json
+
+    root, rep = report
+    table = _page(rep, "Scenario report-test: clean-up call").blocks[0].table
+    values = dict(zip(table["Item"], table["Value"]))
+    ds = _ctx(rep).runs[0].ds
+    called = np.asarray(ds["call_exercised"].values) > 0
+    p = called.mean()
+    assert values["Call rule (scenario key call)"] == ds.attrs["call_rule"]
+    assert values["Exercise probability (share of paths that called)"] == (
+        f"{100 * p:.1f}% \u00b1 {100 * np.sqrt(p * (1 - p) / 16):.1f}")
+    assert json.loads((root / "run" / "summary.json").read_text())["summary"]["call"]["exercise_probability"] == \
+        pytest.approx(p)
+
+
+def test_pdf_shows_the_realized_path_percentile_and_backtest_sources(pdf):
+    text = " ".join(_pdftotext(pdf).split())
+    assert "Among report-test's 16 Monte Carlo paths it sits at percentile" in text
+    assert "alt_a_2004_vintage_published.csv" in text and "Moody's Investors Service" in text
+    assert 'The rating-level stresses run with call = "never", to maturity.' in text

@@ -13,6 +13,11 @@ change here and nowhere else:
 - :func:`decrement_runs`, :func:`rate_case_runs` -- the deterministic runs of
   the decrement, cash-flow, AFR and excess-spread sections
   (:func:`stress.cashflows.run_cashflows`);
+- :func:`realized_placement` -- where the realized 2004-2014 path sits in
+  a Monte Carlo run's distribution (:func:`stress.metrics.place_in_distribution`);
+- :func:`backtest_tables` -- the pool on the realized path by calendar year
+  beside published 2004-vintage Alt-A figures (:func:`stress.backtest.backtest`,
+  :func:`stress.backtest.compare`);
 - :func:`scenario_comparison` -- the comparison across Monte Carlo runs
   (:func:`stress.batch.compare_datasets`, the same figures ``stress batch``
   writes).
@@ -28,7 +33,7 @@ import pandas as pd
 
 __all__ = ["DECREMENT_SPEEDS", "AFR_SHOCK_BP", "AFR_MAX_LEVEL", "AFR_MAX_FROM_MONTH", "MATERIAL_LOSS",
            "BreakevenGrid", "decrement_runs", "rate_case_runs", "breakevens", "rating_stress_table",
-           "scenario_comparison"]
+           "scenario_comparison", "HISTORY_SCENARIO", "realized_placement", "backtest_tables"]
 
 #: Speeds of the decrement tables [percent of the pricing speed].
 DECREMENT_SPEEDS = (0.0, 80.0, 100.0, 150.0, 180.0)
@@ -39,6 +44,8 @@ AFR_MAX_LEVEL, AFR_MAX_FROM_MONTH = 0.20, 1
 #: Loss threshold of the second breakeven [fraction of the class's original balance]: the CDR at which
 #: a class loses 1% of its balance, as ``stress breakeven --loss-threshold 1`` computes it.
 MATERIAL_LOSS = 0.01
+#: The realized-path scenario the report runs beside every Monte Carlo run (one path, no randomness).
+HISTORY_SCENARIO = "history_2004"
 
 
 @dataclass(frozen=True)
@@ -190,3 +197,37 @@ def identical_groups(series: dict[str, np.ndarray], *, atol: float = 0.0) -> lis
         else:
             groups.append([name])
     return groups
+
+
+def realized_placement(mc_run, history_run):
+    """:func:`stress.metrics.place_in_distribution` of the one-path ``history_run`` in ``mc_run``'s paths.
+
+    Percentiles [fraction 0-1] of the realized path's collateral loss, each
+    class's loss and its minimum AFR margin among the Monte Carlo paths
+    (importance weights used when present), with standard errors.
+    """
+    from stress.metrics import place_in_distribution
+
+    return place_in_distribution(mc_run.ds, history_run.ds)
+
+
+def backtest_tables(tape, scenario: str = HISTORY_SCENARIO) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The pool on the realized path: ``(by calendar year, comparison with published figures, published file)``.
+
+    By year (:meth:`stress.backtest.BacktestResult.by_year`): cumulative
+    default and loss [fraction of the cut-off balance], CPR [annual], severity,
+    pool factor, over the scenario's history window (rates and home prices as
+    they happened; later years continue flat and are left out). Comparison:
+    :func:`stress.backtest.compare` against
+    ``stress/data/alt_a_2004_vintage_published.csv``.
+    """
+    from stress.backtest import PUBLISHED_FILE, backtest, compare
+    from stress.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    result = backtest(sc, tape=tape)
+    by_year = result.by_year()
+    last = getattr(sc.rates, "history_to", None)
+    if last:
+        by_year = by_year[by_year.index <= int(str(last)[:4])]
+    return by_year, compare(result), PUBLISHED_FILE

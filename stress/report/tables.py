@@ -24,6 +24,7 @@ __all__ = [
     "deal_terms", "deal_facts", "collateral_summary", "collateral_by_product", "deterministic_assumptions",
     "scenario_assumptions", "decrement", "afr_schedule", "excess_spread", "breakeven_matrix",
     "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html",
+    "realized_placement", "backtest_by_year", "backtest_comparison", "call_table", "rating_pool_stresses",
     "is_numeric_column",
     "annualized_derivative_rate", "fixed", "period_date", "flatten_scenario", "deterministic_results",
     "deterministic_collateral", "group_label", "percent_outstanding", "prospectus_decrement", "class_cashflows",
@@ -799,3 +800,96 @@ def to_html(frame: pd.DataFrame) -> str:
     body = "".join("<tr>" + "".join(f"<td{a}>{escape(str(v))}</td>" for a, v in zip(align, row)) + "</tr>"
                    for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# -- the realized path, the back-test and the call ------------------------------
+def _measure_label(measure: str) -> str:
+    if measure == "collateral_loss":
+        return "Cumulative collateral loss (% of cut-off)"
+    if measure == "min_afr_margin":
+        return "Minimum AFR margin over 1M LIBOR (annual)"
+    return f"Principal loss, {measure[len('loss_'):]} (% of original)"
+
+
+def realized_placement(placement) -> pd.DataFrame:
+    """:func:`stress.metrics.place_in_distribution` as rows: the realized value, its percentile ± SE, share below.
+
+    Percentile = share of Monte Carlo probability below the realized value
+    plus half the share equal to it (mid-rank).
+    """
+    rows = []
+    for k, measure in enumerate(str(m) for m in placement["measure"].values):
+        v = float(placement["history_value"].values[k])
+        rows.append({"Measure": _measure_label(measure),
+                     "Realized path": pct(v, 3),
+                     "Percentile in the Monte Carlo": pct(float(placement["percentile"].values[k]), 1,
+                                                          float(placement["std_error"].values[k])),
+                     "Paths below": pct(float(placement["below"].values[k]), 1),
+                     "Paths equal": pct(float(placement["equal"].values[k]), 1)})
+    return pd.DataFrame(rows)
+
+
+def backtest_by_year(by_year: pd.DataFrame) -> pd.DataFrame:
+    """The pool on the realized path per calendar year: cumulative default and loss, CPR, severity, pool factor."""
+    return pd.DataFrame({
+        "Year": [str(y) for y in by_year.index],
+        "Cumulative default (% of cut-off)": [pct(v, 2) for v in by_year["cumulative_default"]],
+        "Cumulative loss (% of cut-off)": [pct(v, 3) for v in by_year["cumulative_loss"]],
+        "CPR (annual)": [pct(v, 1) for v in by_year["cpr"]],
+        "Severity of the year's liquidations": [pct(v, 1) if _finite(v) else DASH for v in by_year["severity"]],
+        "Pool factor (year end)": [pct(v, 1) for v in by_year["pool_factor"]],
+    })
+
+
+_BACKTEST_METRIC = {"serious_delinquency_at_seasoning": "Serious delinquency (90+/FC/REO)",
+                    "cumulative_default": "Cumulative default", "cumulative_loss": "Cumulative loss",
+                    "cumulative_loss_lifetime": "Lifetime cumulative loss", "severity": "Loss severity",
+                    "cpr": "CPR (annual)"}
+
+
+def backtest_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`stress.backtest.compare` formatted: metric, window, published value or range, model, within; [n] = source."""
+    rows = []
+    for k, (_, r) in enumerate(comparison.iterrows(), start=1):
+        if _finite(r.get("seasoning_months")):
+            window = f"at {r['seasoning_months']:.0f} months' seasoning"
+        elif isinstance(r.get("start"), str) and r["start"]:
+            window = f"{r['start']} to {r['end']}"
+        else:
+            window = "lifetime"
+        published = pct(r["low"], 2) if r["low"] == r["high"] else f"{pct(r['low'], 2)} to {pct(r['high'], 2)}"
+        rows.append({"Metric": _BACKTEST_METRIC.get(r["metric"], r["metric"]), "Window": window,
+                     "Published": published, "Model (realized path)": pct(r["model"], 2),
+                     "Within published": "yes" if r["inside"] else "no", "Source": f"[{k}]"})
+    return pd.DataFrame(rows)
+
+
+def call_table(ds, summary: dict | None = None) -> pd.DataFrame:
+    """The clean-up call of a run as Item / Value rows: rule, exercise probability ± SE, when it was exercised.
+
+    From :func:`stress.metrics.call_summary` (weighted when the run is
+    importance-sampled) and the weighted 10th / 50th / 90th percentiles of the
+    call date among the paths that called.
+    """
+    from stress.metrics import call_summary, path_quantiles, path_weights
+
+    c = call_summary(ds)
+    rule = c.get("rule") or (summary or {}).get("call", {}).get("rule") or DASH
+    rows = [("Call rule (scenario key call)", str(rule))]
+    if "exercise_probability" not in c:
+        rows.append(("Exercise probability", "not recorded in this run"))
+        return pd.DataFrame(rows, columns=["Item", "Value"])
+    rows.append(("Exercise probability (share of paths that called)",
+                 pct(c["exercise_probability"], 1, c["exercise_probability_se"])))
+    periods = np.asarray(ds["call_period"].values, dtype=float)
+    dates = np.asarray(ds["date"].values)
+    if np.isfinite(periods).any():
+        w = path_weights(ds)
+        q = path_quantiles(periods, [0.1, 0.5, 0.9], w)
+        rows.append(("Call date: 10th / median / 90th percentile of the paths that called",
+                     " / ".join(period_date(dates, v) for v in q)))
+        rows.append(("Earliest / latest call date", f"{period_date(dates, np.nanmin(periods))} / "
+                                                     f"{period_date(dates, np.nanmax(periods))}"))
+    else:
+        rows.append(("Call date", "no path called"))
+    return pd.DataFrame(rows, columns=["Item", "Value"])
