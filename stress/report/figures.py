@@ -343,7 +343,7 @@ def collateral_loss_histogram(ds, *, scenario: str, history: float | None = None
            alpha=0.85, label="Monte Carlo paths")
     _log_count_axis(ax, values.size, w is not None)
     if history is not None:
-        ax.axvline(history * 100.0, color="k", lw=2.0, ls="--", label=f"{history_label}: {history:.2%}")
+        ax.axvline(history * 100.0, color="k", lw=2.0, ls="--", label=f"{history_label}: {history:.3%}")
     ax.set_xlabel("cumulative collateral loss (% of cut-off balance)")
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=1 if top < 10 else 0))
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False)

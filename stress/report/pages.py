@@ -233,7 +233,7 @@ def realized_path_sentence(ctx: Context) -> str | None:
     worst = ctx.names[-1]
     loss = float(pl["history_value"].values[list(pl["measure"].values).index("collateral_loss")])
     return (f"The realized 2004-2014 path ({hist.name}: rates and home prices as they happened) loses "
-            f"{T.pct(loss, 2)} of the cut-off balance. Among {run.name}'s {run.n_paths:,} Monte Carlo paths it sits "
+            f"{T.pct(loss, 3)} of the cut-off balance. Among {run.name}'s {run.n_paths:,} Monte Carlo paths it sits "
             f"at {_percentile_text(pl, 'collateral_loss')} of collateral loss, "
             f"{_percentile_text(pl, 'loss_' + worst)} of {worst}'s principal loss and "
             f"{_percentile_text(pl, 'min_afr_margin')} of the minimum AFR margin.")

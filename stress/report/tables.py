@@ -848,7 +848,10 @@ _BACKTEST_METRIC = {"serious_delinquency_at_seasoning": "Serious delinquency (90
 
 
 def backtest_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
-    """:func:`stress.backtest.compare` formatted: metric, window, published value or range, model, within; [n] = source."""
+    """:func:`stress.backtest.compare` formatted: metric, window, published value or range, model, within.
+
+    The ``Source`` column numbers each row ``[n]``; the page's notes list the sources in that order.
+    """
     rows = []
     for k, (_, r) in enumerate(comparison.iterrows(), start=1):
         if _finite(r.get("seasoning_months")):
