@@ -272,11 +272,6 @@ def open_batch(out: str | Path, names: list[str] | None = None) -> xr.Dataset:
     return combined.assign_coords(scenario=("scenario", names))
 
 
-def _paired(base: np.ndarray, other: np.ndarray) -> tuple[float, float]:
-    diff = other - base
-    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
-
-
 def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
     """:func:`compare_datasets` of the runs ``out/<name>`` of a batch directory."""
     from stress.engine import open_results
@@ -288,7 +283,8 @@ def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
 def compare_datasets(datasets: dict, *, base: str) -> dict:
     """Per tranche and scenario: expected loss, P(loss), 99% and 99.9% loss, WAL, and per scenario the mean
     collateral loss and OC-breach probability, each with its standard error, and the difference from ``base``
-    with the standard error of the paired difference.
+    with the standard error of the paired difference. Importance-sampled runs (a ``weight`` variable not all 1)
+    are weighted throughout (:mod:`stress.metrics`: ``path_mean``, ``path_nanmean``, ``paired_difference``).
 
     The difference is paired (computed path by path) only when the two runs share their paths: the same
     path count and seed, which common random numbers give (``stress batch``); otherwise the ``*_diff`` keys
@@ -305,17 +301,23 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
     from stress.tables import json_safe
 
     ref = datasets[base]
+    ref_w = metrics.path_weights(ref)
     ref_loss = ref["loss_pct"].values
     ref_breach = np.isfinite(ref["first_oc_breach_period"].values).astype(float)
     ref_collateral = ref["cumulative_collateral_loss_pct"].values
     result = {"base": base, "scenarios": {}}
     for name, ds in datasets.items():
+        w = metrics.path_weights(ds)
         el, pl = metrics.expected_loss(ds), metrics.probability_of_loss(ds)
         q = metrics.loss_quantiles(ds, q=(0.99, 0.999))
         q99, q999 = q.isel(quantile=0), q.isel(quantile=1)
         loss, wal = ds["loss_pct"].values, ds["wal_years"].values
-        n = loss.shape[0]
+        wal_mean, wal_se = metrics.path_nanmean(wal, w)
         paired = ref_loss.shape == loss.shape and ref.attrs.get("seed") == ds.attrs.get("seed")
+
+        def diff(a, b):
+            return metrics.paired_difference(a, b, ref_w, w)
+
         per = {}
         for j, tranche in enumerate(str(t) for t in ds["tranche"].values):
             row = {
@@ -323,26 +325,27 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
                 "probability_of_loss": pl.estimate.values[j], "probability_of_loss_se": pl.std_error.values[j],
                 "loss_99": q99.estimate.values[j], "loss_99_se": q99.std_error.values[j],
                 "loss_999": q999.estimate.values[j], "loss_999_se": q999.std_error.values[j],
-                "wal": np.nanmean(wal[:, j]),
-                "wal_se": np.nanstd(wal[:, j], ddof=1) / np.sqrt(n) if n > 1 else None,
+                "wal": wal_mean[j], "wal_se": wal_se[j] if np.isfinite(wal_se[j]) else None,
             }
             if paired:
                 hit = (loss[:, j] > metrics.LOSS_EPSILON).astype(float)
-                row["expected_loss_diff"], row["expected_loss_diff_se"] = _paired(ref_loss[:, j], loss[:, j])
-                row["probability_of_loss_diff"], row["probability_of_loss_diff_se"] = _paired(
+                row["expected_loss_diff"], row["expected_loss_diff_se"] = diff(ref_loss[:, j], loss[:, j])
+                row["probability_of_loss_diff"], row["probability_of_loss_diff_se"] = diff(
                     (ref_loss[:, j] > metrics.LOSS_EPSILON).astype(float), hit)
-                row["wal_diff"], row["wal_diff_se"] = _paired(np.nan_to_num(ref["wal_years"].values[:, j]),
-                                                              np.nan_to_num(wal[:, j]))
+                row["wal_diff"], row["wal_diff_se"] = diff(np.nan_to_num(ref["wal_years"].values[:, j]),
+                                                           np.nan_to_num(wal[:, j]))
             per[tranche] = row
         breach = np.isfinite(ds["first_oc_breach_period"].values).astype(float)
         collateral = ds["cumulative_collateral_loss_pct"].values
-        entry = {"tranches": per, "oc_breach_probability": breach.mean(),
-                 "oc_breach_probability_se": np.sqrt(breach.mean() * (1 - breach.mean()) / n),
-                 "collateral_loss": collateral.mean(),
-                 "collateral_loss_se": collateral.std(ddof=1) / np.sqrt(n) if n > 1 else None}
+        p_breach, p_breach_se = metrics.path_mean(breach, w)
+        if w is None:  # plain Monte Carlo: the binomial error, as before
+            p_breach_se = np.sqrt(p_breach * (1 - p_breach) / breach.size)
+        c_mean, c_se = metrics.path_mean(collateral, w)
+        entry = {"tranches": per, "oc_breach_probability": p_breach, "oc_breach_probability_se": p_breach_se,
+                 "collateral_loss": c_mean, "collateral_loss_se": c_se if np.isfinite(c_se) else None}
         if paired:
-            entry["oc_breach_probability_diff"], entry["oc_breach_probability_diff_se"] = _paired(ref_breach, breach)
-            entry["collateral_loss_diff"], entry["collateral_loss_diff_se"] = _paired(ref_collateral, collateral)
+            entry["oc_breach_probability_diff"], entry["oc_breach_probability_diff_se"] = diff(ref_breach, breach)
+            entry["collateral_loss_diff"], entry["collateral_loss_diff_se"] = diff(ref_collateral, collateral)
         result["scenarios"][name] = entry
     return json_safe(result)
 

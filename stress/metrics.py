@@ -146,6 +146,81 @@ def quantile_with_se(x: np.ndarray, q: float, axis: int = 0) -> tuple[np.ndarray
     return estimate, se
 
 
+def path_mean(x: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over paths (axis 0) and its standard error: plain, or the importance-sampling ``mean(w x)``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Values per path (axis 0), no NaN.
+    w : numpy.ndarray, optional
+        The paths' weights (:func:`path_weights`); None for plain Monte Carlo.
+    """
+    x = np.asarray(x, dtype=float)
+    return _mean_se(x) if w is None else _w_mean_se(x, np.asarray(w, dtype=float))
+
+
+def path_nanmean(x: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over the paths where ``x`` is finite (a conditional mean, e.g. WAL of the paths that pay) and its SE.
+
+    Plain: the sample mean and ``std / sqrt(n_finite)``; weighted: self-normalized
+    over those paths with the delta-method error (module docstring). Columns of
+    ``x`` (axis 1...) are reduced independently.
+    """
+    x = np.asarray(x, dtype=float)
+    x2 = x.reshape(x.shape[0], -1)
+    mean, se = np.full(x2.shape[1], np.nan), np.full(x2.shape[1], np.nan)
+    for j in range(x2.shape[1]):
+        ok = np.isfinite(x2[:, j])
+        col = x2[ok, j]
+        if not col.size:
+            continue
+        if w is None:
+            mean[j] = col.mean()
+            se[j] = col.std(ddof=1) / np.sqrt(col.size) if col.size > 1 else np.nan
+        else:
+            mean[j], se[j] = _self_normalized(col, np.asarray(w, dtype=float)[ok])
+    return mean.reshape(x.shape[1:]), se.reshape(x.shape[1:])
+
+
+def path_quantiles(x: np.ndarray, q, w: np.ndarray | None = None) -> np.ndarray:
+    """Quantiles over paths (axis 0) of each column, NaN skipped, shape ``(len(q),) + x.shape[1:]``.
+
+    Plain: ``numpy.nanquantile`` (linear interpolation); weighted: the
+    self-normalized weighted empirical distribution of the finite values
+    (the fan charts' bands, AFR percentiles). NaN where a column has no
+    finite value.
+    """
+    x = np.asarray(x, dtype=float)
+    q = list(np.atleast_1d(q))
+    x2 = x.reshape(x.shape[0], -1)
+    out = np.full((len(q), x2.shape[1]), np.nan)
+    for j in range(x2.shape[1]):
+        ok = np.isfinite(x2[:, j])
+        if not ok.any():
+            continue
+        if w is None:
+            out[:, j] = np.quantile(x2[ok, j], q)
+        else:
+            out[:, j] = [_self_normalized_quantile(x2[ok, j], np.asarray(w, dtype=float)[ok], qq) for qq in q]
+    return out.reshape((len(q),) + x.shape[1:])
+
+
+def paired_difference(base: np.ndarray, other: np.ndarray, w_base: np.ndarray | None = None,
+                      w_other: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean of ``other - base`` over common paths and its standard error, each side weighted when it has weights.
+
+    The estimator is ``mean(w_o x_o - w_b x_b)`` (each term unbiased for its
+    run's mean; weights of 1 for a plain run), its error
+    ``std(w_o x_o - w_b x_b) / sqrt(n)``: common random numbers make the two
+    terms of a path positively correlated, which is what the pairing gains.
+    """
+    b = np.asarray(base, dtype=float) * (1.0 if w_base is None else np.asarray(w_base, dtype=float))
+    o = np.asarray(other, dtype=float) * (1.0 if w_other is None else np.asarray(w_other, dtype=float))
+    diff = o - b
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
+
+
 def _estimate(values, se, dims, coords) -> xr.Dataset:
     return xr.Dataset({"estimate": (dims, np.asarray(values)), "std_error": (dims, np.asarray(se))}, coords=coords)
 
@@ -439,15 +514,21 @@ def min_afr_margin(ds: xr.Dataset) -> np.ndarray:
 
 
 def call_summary(ds: xr.Dataset) -> dict:
-    """Clean-up call: the rule, the share of paths that called (with its standard error), the median call period."""
+    """Clean-up call: the rule, the share of paths that called (with its standard error), the median call period.
+
+    Importance-sampled runs: the probability is ``mean(w 1{called})`` and the
+    median is of the self-normalized weighted calling paths.
+    """
     out = {"rule": str(ds.attrs.get("call_rule", ""))}
     if "call_exercised" not in ds:
         return out
     hits = np.asarray(ds["call_exercised"].values) > 0
-    p, se = _prob_se(hits)
+    w = path_weights(ds)
+    p, se = _prob_se(hits) if w is None else _w_mean_se(hits.astype(float), w)
     periods = np.asarray(ds["call_period"].values)[hits]
-    out.update(exercise_probability=float(p), exercise_probability_se=float(se),
-               call_period_median=float(np.median(periods)) if periods.size else None)
+    median = (None if not periods.size else float(np.median(periods)) if w is None
+              else _self_normalized_quantile(periods.astype(float), w[hits], 0.5))
+    out.update(exercise_probability=float(p), exercise_probability_se=float(se), call_period_median=median)
     return out
 
 

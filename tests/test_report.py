@@ -51,7 +51,8 @@ TINY_GRID = BreakevenGrid(severities=(0.45,), prepayments=("100 PPC",), toleranc
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """One small report shared by every test here: a 16-path run and the one-path AAA rating stress."""
+    """One small report shared by every test here: a 16-path run, the one-path AAA rating stress and (run by
+    default beside a Monte Carlo run) the one-path realized 2004-2014 path."""
     import io
 
     from stress.engine import run_monte_carlo
@@ -87,7 +88,8 @@ def test_report_has_every_section(report):
     sections = {p.section for p in rep.pages}
     for needed in ("Executive summary", "Contents", "Deal summary", "Collateral summary", "Assumptions",
                    "Decrement tables", "Cash flows per class", "Available funds rate", "Excess spread", "Breakevens",
-                   "Rating stresses", "Scenario report-test", "Scenario rating_aaa", "Scenario comparison"):
+                   "Rating stresses", "Scenario report-test", "Scenario rating_aaa", "Scenario comparison",
+                   "Scenario history_2004", "Realized path", "Back-test"):
         assert needed in sections
     charts = [b for p in rep.pages for b in p.blocks if b.kind == "figure"]
     assert len(charts) >= 10  # AFR, excess spread, breakeven + 7 Monte Carlo charts
@@ -100,10 +102,12 @@ def test_every_page_footer_names_deal_run_and_version(report):
     for page in rep.pages:
         assert "Impac CMB Trust Series 2004-1" in page.footer
         assert f"stress {stress.__version__}" in page.footer
-        if page.section != "Scenario rating_aaa":
-            assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
-        else:
+        if page.section == "Scenario rating_aaa":
             assert "scenario rating_aaa: 1 path, seed 20040129, to maturity" in page.footer
+        elif page.section == "Scenario history_2004":
+            assert "scenario history_2004: 1 path, seed 20040129, to call" in page.footer
+        else:
+            assert "report-test" in page.footer and "seed 7" in page.footer and "16 paths" in page.footer
 
 
 def test_monte_carlo_table_matches_summary_json(report):
@@ -254,6 +258,10 @@ def _page(rep, title_part: str):
     return next(p for p in rep.pages if title_part in p.title)
 
 
+def _ctx(rep):
+    return rep.context
+
+
 def _texts(page) -> str:
     return " ".join([*page.notes, *(b.text for b in page.blocks if b.kind == "text")])
 
@@ -261,7 +269,8 @@ def _texts(page) -> str:
 def test_executive_summary_comes_first_and_is_generated_from_the_results(report):
     _, rep = report
     first = rep.pages[0]
-    assert first.section == "Executive summary" and rep.pages[1].kind == "contents"
+    assert first.section == "Executive summary" and rep.pages[1].section == "Executive summary"
+    assert rep.pages[2].kind == "contents"
     text = _texts(first)
     # the built-in tape is the synthesized one (its hash equals the shipped tape's)
     assert "synthesized from the term sheet's stratification tables" in text
@@ -270,7 +279,18 @@ def test_executive_summary_comes_first_and_is_generated_from_the_results(report)
     assert "pro rata" in text and "no delinquency or loss trigger" in text
     # the AAA stress writes M-4 down more than a 3% CDR run can: it is the worst scenario
     assert "The worst scenario in this report is rating_aaa" in text
-    table = first.blocks[-1].table
+    # the rating stresses: implied beside expected, from the loan-level method's table
+    ratings = _ctx(rep).ratings
+    assert "rating-level stresses of the loan-level method (agency_levels.toml; to maturity" in text
+    below = [n for n, ok in ratings["meets_expected"].items() if ok is False]
+    for name in below:
+        assert f"{name} {ratings.loc[name, 'implied_rating']} vs {ratings.loc[name, 'expected_sp']}" in text
+    # the realized path placed in the Monte Carlo run, with the percentile of place_in_distribution
+    pl = _ctx(rep).placements["report-test"]
+    k = list(pl["measure"].values).index("collateral_loss")
+    assert (f"Among report-test's 16 Monte Carlo paths it sits at percentile "
+            f"{100 * float(pl['percentile'].values[k]):.1f}") in text
+    table = rep.pages[1].blocks[-1].table
     assert list(table["Class"]) == ["A-1", "A-2", "M-1", "M-2", "M-3", "M-4"]
     assert table.loc[0, "Expected (Moody's / S&P)"] == "Aaa / AAA"  # deal file / term sheet
 
@@ -295,33 +315,50 @@ def test_structure_sentence_follows_the_deal_file():
 
 
 def test_rating_stress_table_levels_pass_fail_and_expected_ratings(report):
-    from stress.breakeven import implied_ratings
-    from stress.collateral import reference_tape
     from stress.deal import load_deal
-    from stress.report.sources import RATING_LEVELS, rating_stress_table
 
-    deal, tape = load_deal(), reference_tape()
-    table = rating_stress_table(deal, tape)
-    assert table.attrs["to"] == ["maturity"]  # every scenarios/rating_*.toml runs to maturity
-    source = implied_ratings(deal, tape)
+    _, rep = report
+    table = _ctx(rep).ratings
+    levels = ["AAA", "AA", "A", "BBB", "BB"]  # scenarios/ratings/agency_levels.toml, strongest first
+    assert table.attrs["levels"] == levels
+    assert table.attrs["to"] == ["maturity"]  # stress.ratings runs every level to maturity, no call credit
+    assert table.attrs["criteria_file"] == "agency_levels.toml"
+    for level in levels:  # the pool stress is default x severity, as the criteria file defines it
+        p = table.attrs["pool"][level]
+        assert p["loss"] == pytest.approx(p["cumulative_default"] * p["severity"])
+    deal = load_deal()
     for name in deal.tranche_names:
-        losses = [table.loc[name, level] for level in RATING_LEVELS]
-        assert losses == pytest.approx([source.loc[name, level] for level in RATING_LEVELS])
-        passed = [level for level, loss in zip(RATING_LEVELS, losses) if loss <= 0.0]
-        assert table.loc[name, "implied_rating"] == (passed[0] if passed else "below BB")
+        losses = [table.loc[name, level] for level in levels]
+        # implied: the strongest level of an unbroken run of passes read from BB upwards
+        implied = "below BB"
+        for level, loss in reversed(list(zip(levels, losses))):
+            if loss > 0.0:
+                break
+            implied = level
+        assert table.loc[name, "implied_rating"] == implied
     # expected ratings as the term sheet prints them (deal file)
     assert table.loc["M-4", "expected_moodys"] == "A2" and table.loc["M-4", "expected_sp"] == "AA-"
     # meets_expected compares rating levels, notches ignored: A is below AA- (level AA)
-    rank = {level: k for k, level in enumerate(RATING_LEVELS)}
+    rank = {level: k for k, level in enumerate(levels)}
     for name in deal.tranche_names:
-        implied = rank.get(table.loc[name, "implied_rating"], len(RATING_LEVELS))
+        implied = rank.get(table.loc[name, "implied_rating"], len(levels))
         expected = rank[table.loc[name, "expected_sp"].rstrip("+-")]
         assert table.loc[name, "meets_expected"] == (implied <= expected)
-    _, rep = report
     page = _page(rep, "Rating-level stresses")
-    assert "no credit for the clean-up call" in _texts(page)
-    cells = page.blocks[-1].table
+    text = _texts(page)
+    assert "no credit for the clean-up call" in text and 'call = "never"' in text
+    assert "agency_levels.toml" in text and "S&P U.S. RMBS criteria" in text
+    cells = page.blocks[1].table
     assert all(c.endswith(("pass", "FAIL")) for c in cells["AAA stress"])
+    pool = page.blocks[2].table
+    assert list(pool["Level"]) == levels
+    aaa = table.attrs["pool"]["AAA"]
+    assert pool["Loss = default x severity"].iloc[0] == f"{100 * aaa['loss']:.2f}%"
+
+
+def test_pdf_rating_page_cites_the_criteria(pdf):
+    text = " ".join(_pdftotext(pdf).split())
+    assert "agency_levels.toml" in text and "Pool stress per level" in text
 
 
 def test_deterministic_scenarios_are_recognised_from_their_drivers():
@@ -339,6 +376,13 @@ def test_deterministic_scenarios_are_recognised_from_their_drivers():
     california = flat.model_copy(update={"home_prices": flat.home_prices.model_copy(update={
         "california": flat.home_prices.california.model_copy(update={"volatility": 0.1})})})
     assert has_randomness(california)
+    # the realized 2004-2014 path: history rates and history home prices, loan-level models, one path
+    history = load_scenario("history_2004")
+    assert history.behaviour.mode != "vectors" and history.home_prices.volatility > 0.0
+    assert not has_randomness(history)
+    # history rates under model home prices still draw home-price shocks
+    half = history.model_copy(update={"home_prices": history.home_prices.model_copy(update={"source": "model"})})
+    assert has_randomness(half)
 
 
 def test_deterministic_run_is_one_line_without_bands_or_errors(report):
@@ -459,13 +503,12 @@ def test_assumptions_list_every_driver_that_differs_from_base():
     run = SimpleNamespace(name="hpi_crash", attrs={"seed": 1, "to": "call"}, scenario=crash, n_paths=10)
     table = scenario_assumptions([run], base)
     drivers = dict(zip(table["Driver"], table["hpi_crash"]))
-    # hpi_crash starts the estimated model from the June 2007 data state (scenarios/hpi_crash.toml);
-    # base from January 2004 (scenarios/base.toml): the state keys differ, the estimated parameters do not
-    assert drivers["Home prices: initial gap"] == "0.2448"
-    assert drivers["Home prices: California: initial gap"] == "0.3742"
+    # scenarios/hpi_crash.toml starts from the June 2007 state (12 monthly growths, oldest first)
     assert drivers["Home prices: initial growth"].startswith("-0.0189, -0.0056, 0.0217")
-    assert "Home prices: drift" not in drivers and "Home prices: California: volatility" not in drivers
+    assert drivers["Home prices: initial gap"] == "0.2448"
+    assert drivers["Home prices: California: initial growth"].endswith("-0.1235, -0.109, -0.1069, -0.1072")
     assert "Rates: volatility" not in drivers  # equal to base: left out
+    assert "Home prices: drift" not in drivers
 
 
 def test_progress_reports_runs_and_sources(report):
@@ -533,7 +576,7 @@ def test_pdf_first_oc_breach_is_a_date(pdf):
 
 def test_pdf_contents_page_numbers_point_at_their_sections(report, pdf):
     _, rep = report
-    contents = _pdftotext(pdf, 2, 2)
+    contents = _pdftotext(pdf, 3, 3)  # after the two executive-summary sheets
     entries = re.findall(r"^\s*(Executive summary|Breakevens|Rating stresses|Scenario rating_aaa|Scenario comparison)"
                          r"\s+(\d+)\s*$", contents, flags=re.MULTILINE)
     assert len(entries) == 5, contents
@@ -608,3 +651,155 @@ def test_cli_report_shows_progress_and_where_the_time_went(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert "report: run scenario base (4 paths) ..." in err and "report: page 1/1: chart:" in err
     assert re.search(r"where the time went: [\d.]+ s in all: .*scenario runs [\d.]+ s \(1 step\)", err)
+
+
+# -- importance-sampled runs: every statistic of the report is weighted ---------------------------
+def _weighted_ds():
+    """Four paths, two periods, one class; weights 0.5, 0.5, 1.5, 1.5 (mean 1), values chosen for hand sums."""
+    import xarray as xr
+
+    nan = np.nan
+    dims2, dims3 = ("path", "period"), ("path", "period", "tranche")
+    ds = xr.Dataset(
+        {"weight": ("path", [0.5, 0.5, 1.5, 1.5]),
+         "loss_pct": (("path", "tranche"), [[0.0], [0.0], [0.1], [0.2]]),
+         "wal_years": (("path", "tranche"), [[2.0], [3.0], [4.0], [nan]]),
+         # (first loss is read on its own: here paths 1-3 have one, so the plain and weighted medians differ)
+         "first_loss_period": (("path", "tranche"), [[1.0], [1.0], [2.0], [nan]]),
+         "first_oc_breach_period": ("path", [nan, 5.0, nan, 7.0]),
+         "cumulative_collateral_loss_pct": ("path", [0.01, 0.02, 0.03, 0.05]),
+         "writedown": (dims3, [[[0.0], [0.0]], [[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [10.0]]]),
+         "interest_shortfall": (dims3, np.zeros((4, 2, 1))),
+         "afr": (dims2, [[0.01, 0.01], [0.02, 0.02], [0.03, 0.03], [0.04, 0.04]]),
+         "bond_balance": (dims2, np.full((4, 2), 100.0)),
+         "libor_1m": (dims2, np.full((4, 2), 0.01)),
+         "date": ("period", np.array(["2004-02-25", "2004-03-25"], dtype="datetime64[ns]"))},
+        coords={"tranche": ["A"], "period": [1, 2]}, attrs={"seed": 1})
+    return ds
+
+
+def test_weighted_helpers_match_hand_computed_values():
+    from stress.metrics import paired_difference, path_mean, path_nanmean, path_quantiles
+
+    w = np.array([0.5, 0.5, 1.5, 1.5])
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert path_mean(x, w)[0] == pytest.approx((0.5 + 1.0 + 4.5 + 6.0) / 4)  # mean(w x) = 3.0
+    assert path_mean(x)[0] == pytest.approx(2.5)
+    # WAL-like: self-normalized over the finite paths: (0.5*2 + 0.5*3 + 1.5*4) / 2.5 = 3.4
+    assert path_nanmean(np.array([2.0, 3.0, 4.0, np.nan]), w)[0] == pytest.approx(3.4)
+    # weighted CDF 0.125, 0.25, 0.625, 1.0: the median is 3, the 10% quantile 1; plain median 2.5
+    assert list(path_quantiles(x, [0.1, 0.5], w)) == [1.0, 3.0]
+    assert path_quantiles(x, [0.5])[0] == pytest.approx(2.5)
+    # paired: mean(w_o x_o - w_b x_b) with a plain base of zeros = mean(w x)
+    assert paired_difference(np.zeros(4), x, None, w)[0] == pytest.approx(3.0)
+
+
+def test_report_statistics_use_the_path_weights():
+    from types import SimpleNamespace
+
+    from stress.batch import compare_datasets
+    from stress.report import figures as F
+    from stress.report.tables import afr_percentiles, scenario_results
+
+    ds = _weighted_ds()
+    deal = SimpleNamespace(tranches=[SimpleNamespace(balance=100.0)])
+    row = scenario_results(ds, deal).iloc[0]
+    assert row["Principal loss, mean (% orig.)"] == "11.250%"  # (1.5 x 0.1 + 1.5 x 0.2) / 4; plain: 7.500%
+    assert row["Write-down, mean (% orig.)"] == "11.250%"  # (1.5 x 0.1 + 1.5 x 0.2) / 4 of balance 100
+    assert row["WAL, mean (years)"] == "3.40"
+    # weights 0.5, 0.5, 1.5 on periods 1, 1, 2: weighted CDF 0.2, 0.4, 1.0, median period 2 (plain: period 1)
+    assert row["First loss, median"] == "2004-03"
+    # AFR: weighted CDF 0.125, 0.25, 0.625, 1.0 over 1%, 2%, 3%, 4%: the median is 3% (plain: 2.5%)
+    afr = afr_percentiles(ds, periods=(1,))
+    assert afr["50% AFR"].iloc[0] == "3.000%" and afr["5% AFR"].iloc[0] == "1.000%"
+    plain = ds.assign(weight=("path", np.ones(4)))
+    comparison = compare_datasets({"plain": plain, "weighted": ds}, base="plain")
+    e, t = comparison["scenarios"]["weighted"], comparison["scenarios"]["weighted"]["tranches"]["A"]
+    assert t["expected_loss"] == pytest.approx(0.1125) and t["probability_of_loss"] == pytest.approx(0.75)
+    assert t["wal"] == pytest.approx(3.4)
+    assert e["collateral_loss"] == pytest.approx((0.005 + 0.01 + 0.045 + 0.075) / 4)
+    assert e["oc_breach_probability"] == pytest.approx((0.5 + 1.5) / 4)
+    # paired with the plain run (same paths): mean(w x - x) = 0.1125 - 0.075
+    assert t["expected_loss_diff"] == pytest.approx(0.1125 - 0.075)
+    assert comparison["scenarios"]["plain"]["tranches"]["A"]["expected_loss"] == pytest.approx(0.075)
+    # histogram: the no-loss bar is the no-loss paths' probability, (0.5 + 0.5) / 4 = 25%
+    fig = F.loss_histograms(ds, scenario="w")
+    assert fig.axes[0].patches[0].get_height() == pytest.approx(25.0)
+    assert "P(loss) 75.0%" in fig.axes[0].get_title()
+    # fan median of the AFR: 3% in both periods
+    fig = F.afr_fan(ds, scenario="w")
+    median = next(line for line in fig.axes[0].get_lines() if line.get_label() == "AFR: median")
+    assert np.allclose(median.get_ydata(), 3.0)
+
+
+# -- the realized path, the back-test and the call ---------------------------------------------------
+def test_realized_path_is_placed_in_the_monte_carlo_distribution(report):
+    from stress.engine import open_results
+    from stress.metrics import min_afr_margin
+
+    root, rep = report
+    ctx = _ctx(rep)
+    assert ctx.history_run is not None and ctx.history_run.deterministic and ctx.history_run.n_paths == 1
+    mc, hist = open_results(root / "run"), ctx.history_run.ds
+    # by hand: mid-rank share of the 16 equally weighted paths below the realized collateral loss
+    h = float(hist["cumulative_collateral_loss_pct"].values[0])
+    x = mc["cumulative_collateral_loss_pct"].values
+    expected = (np.sum(x < h - 1e-9) + 0.5 * np.sum(np.abs(x - h) <= 1e-9)) / 16
+    pl = ctx.placements["report-test"]
+    k = list(pl["measure"].values).index("collateral_loss")
+    assert float(pl["percentile"].values[k]) == pytest.approx(expected)
+    m = min_afr_margin(hist)[0]
+    assert float(pl["history_value"].values[-1]) == pytest.approx(m)
+    page = _page(rep, "The realized 2004-2014 path in report-test")
+    table = page.blocks[-1].table
+    assert list(table["Measure"])[0] == "Cumulative collateral loss (% of cut-off)"
+    assert table["Percentile in the Monte Carlo"].iloc[0].startswith(f"{100 * expected:.1f}%")
+    assert "Principal loss, M-4 (% of original)" in list(table["Measure"])
+    # the MC run's charts carry the realized path: a histogram with the marked loss, the AFR fan's line
+    titles = [p.title for p in rep.pages if p.section == "Scenario report-test"]
+    assert "Scenario report-test: Collateral loss distribution" in titles
+    afr_page = next(p for p in rep.pages if p.title == "Scenario report-test: AFR vs coupon")
+    fig = afr_page.blocks[0].make()
+    assert any("realized path (history_2004)" in str(line.get_label()) for line in fig.axes[0].get_lines())
+
+
+def test_backtest_page_shows_years_and_published_sources(report):
+    from stress.backtest import backtest, load_published
+
+    _, rep = report
+    by_year = backtest("history_2004").by_year()
+    page = _page(rep, "Back-test: the pool on the realized path by calendar year")
+    table = page.blocks[0].table
+    assert list(table["Year"]) == [str(y) for y in range(2004, 2015)]  # history_2004's realized window
+    assert table["Cumulative default (% of cut-off)"].iloc[4] == f"{100 * by_year.loc[2008, 'cumulative_default']:.2f}%"
+    assert table["CPR (annual)"].iloc[0] == f"{100 * by_year.loc[2004, 'cpr']:.1f}%"
+    page = _page(rep, "Back-test: model beside published")
+    text = _texts(page)
+    published = load_published()
+    assert len(page.blocks[0].table) == len(published)
+    for source in published["source"]:
+        assert source in text
+    assert "alt_a_2004_vintage_published.csv" in text
+
+
+def test_call_page_shows_rule_and_exercise_probability(report):
+    import json
+
+    root, rep = report
+    table = _page(rep, "Scenario report-test: clean-up call").blocks[0].table
+    values = dict(zip(table["Item"], table["Value"]))
+    ds = _ctx(rep).runs[0].ds
+    called = np.asarray(ds["call_exercised"].values) > 0
+    p = called.mean()
+    assert values["Call rule (scenario key call)"] == ds.attrs["call_rule"]
+    assert values["Exercise probability (share of paths that called)"] == (
+        f"{100 * p:.1f}% \u00b1 {100 * np.sqrt(p * (1 - p) / 16):.1f}")
+    assert json.loads((root / "run" / "summary.json").read_text())["summary"]["call"]["exercise_probability"] == \
+        pytest.approx(p)
+
+
+def test_pdf_shows_the_realized_path_percentile_and_backtest_sources(pdf):
+    text = re.sub(r"-\s+", "-", " ".join(_pdftotext(pdf).split()))  # words hyphenated at a line end rejoined
+    assert "Among report-test's 16 Monte Carlo paths it sits at percentile" in text
+    assert "alt_a_2004_vintage_published.csv" in text and "Moody's Investors Service" in text
+    assert 'The rating-level stresses run with call = "never", to maturity.' in text

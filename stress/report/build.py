@@ -3,8 +3,10 @@
 :func:`build_report` does three things:
 
 1. :func:`collect_report` gathers the data (:mod:`stress.report.sources`:
-   deterministic runs, breakevens, rating stresses, the scenario comparison;
-   :mod:`stress.report.runs`: finished Monte Carlo runs and scenarios run now)
+   deterministic runs, breakevens, rating stresses, the scenario comparison,
+   the realized path's place and the back-test; :mod:`stress.report.runs`:
+   finished Monte Carlo runs, scenarios run now, and the realized-path
+   scenario ``history_2004`` run as one path beside any Monte Carlo run)
    into a :class:`~stress.report.pages.Context`, then calls every page
    function of the registry (:data:`stress.report.pages.PAGES`) in order;
 2. :func:`~stress.report.pdf.write_pdf` / :func:`~stress.report.html.write_html`
@@ -48,7 +50,8 @@ from stress.report.html import write_html
 from stress.report.pdf import write_pdf
 from stress.report.progress import Progress
 from stress.report.runs import RunData, load_run
-from stress.report.sources import AFR_MAX_FROM_MONTH, AFR_MAX_LEVEL, AFR_SHOCK_BP, DECREMENT_SPEEDS, BreakevenGrid
+from stress.report.sources import (AFR_MAX_FROM_MONTH, AFR_MAX_LEVEL, AFR_SHOCK_BP, DECREMENT_SPEEDS,
+                                   HISTORY_SCENARIO, BreakevenGrid)
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +96,22 @@ class Report:
     attachments: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: Filled by the PDF writer: font and fit of every table drawn.
     layout: list[dict] = field(default_factory=list)
+    #: The :class:`~stress.report.pages.Context` the pages were built from (its sources, computed once).
+    context: object = None
 
 
 def collect_report(run_dirs: Sequence[str | Path] = (), *, deal=None, tape=None, scenarios: list | None = None,
                    scenario_paths: int | None = None, runs_dir: str | Path | None = None,
-                   breakeven_grid: BreakevenGrid | None = None, progress: Progress | None = None) -> Report:
-    """Compute and gather every page of the report (see the module docstring)."""
+                   breakeven_grid: BreakevenGrid | None = None, progress: Progress | None = None,
+                   history: str | None = HISTORY_SCENARIO) -> Report:
+    """Compute and gather every page of the report (see the module docstring).
+
+    ``history``: the realized-path scenario (default ``history_2004``), run
+    as one more deterministic run (one path) when the report has a Monte
+    Carlo run and no run of that name, so the report can place the realized
+    path in each Monte Carlo distribution; None leaves it out. It runs into
+    ``runs_dir`` (or a temporary directory when there is none).
+    """
     from stress.collateral import load_tape
     from stress.deal import load_deal
     from stress.rates.curves import forward_curve
@@ -108,6 +121,11 @@ def collect_report(run_dirs: Sequence[str | Path] = (), *, deal=None, tape=None,
     progress = progress or Progress()
     runs = [load_run(d) for d in run_dirs]
     runs += run_scenarios(scenarios or [], n_paths=scenario_paths, runs_dir=runs_dir, tape=tape, progress=progress)
+    if history and any(not r.deterministic for r in runs) and all(r.name != history for r in runs):
+        import tempfile
+
+        where = runs_dir if runs_dir is not None else tempfile.mkdtemp(prefix="stress-report-runs-")
+        runs += run_scenarios([history], n_paths=1, runs_dir=where, tape=tape, progress=progress)
     if deal is None:
         deal = load_deal(runs[0].attrs.get("deal_file") if runs else None)
     if tape is None:
@@ -120,7 +138,7 @@ def collect_report(run_dirs: Sequence[str | Path] = (), *, deal=None, tape=None,
         with progress.step("page building", f"pages: {entry.name}"):
             pages.extend(entry.build(ctx))
     return Report(title=f"{deal.deal.name}: stress report", pages=pages, built=built,
-                  attachments=ctx.attachments)
+                  attachments=ctx.attachments, context=ctx)
 
 
 def cashflow_dir(out: str | Path) -> Path:
@@ -132,7 +150,8 @@ def cashflow_dir(out: str | Path) -> Path:
 def build_report(run_dirs: Sequence[str | Path] = (), *, out: str | Path, deal=None, tape=None,
                  scenarios: list | None = None, scenario_paths: int | None = None,
                  runs_dir: str | Path | None = None, breakeven_grid: BreakevenGrid | None = None,
-                 overwrite: bool = False, progress: Progress | None = None) -> Path:
+                 overwrite: bool = False, progress: Progress | None = None,
+                 history: str | None = HISTORY_SCENARIO) -> Path:
     """Build the stress report and write it as PDF or HTML (by ``out``'s suffix).
 
     Parameters
@@ -158,6 +177,9 @@ def build_report(run_dirs: Sequence[str | Path] = (), *, out: str | Path, deal=N
         existing report is an error, raised before any run or page is built.
     progress : Progress, optional
         Reports each run, page and render as it finishes (the CLI passes one on stderr).
+    history : str or None
+        The realized-path scenario run beside the Monte Carlo runs (default
+        ``history_2004``; None: none). See :func:`collect_report`.
 
     Returns
     -------
@@ -179,7 +201,7 @@ def build_report(run_dirs: Sequence[str | Path] = (), *, out: str | Path, deal=N
         check_output_dir(runs_dir, option="report --runs-dir")
     progress = progress or Progress()
     report = collect_report(run_dirs, deal=deal, tape=tape, scenarios=scenarios, scenario_paths=scenario_paths,
-                            runs_dir=runs_dir, breakeven_grid=breakeven_grid, progress=progress)
+                            runs_dir=runs_dir, breakeven_grid=breakeven_grid, progress=progress, history=history)
     path = (write_pdf(report, out, progress=progress) if out.suffix.lower() == ".pdf"
             else write_html(report, out, progress=progress))
     with progress.step("writing CSV", f"cash flows as CSV into {folder}"):

@@ -20,6 +20,7 @@ def cmd_report(args) -> int:
     from stress.collateral import load_tape
     from stress.deal import load_deal
     from stress.report.build import BreakevenGrid, build_report
+    from stress.report.sources import HISTORY_SCENARIO
 
     from stress.report.progress import Progress
 
@@ -30,7 +31,8 @@ def cmd_report(args) -> int:
     path = build_report(args.run_dirs, out=args.out, deal=load_deal(args.deal) if args.deal else None,
                         tape=load_tape(args.tape) if args.tape else None, scenarios=args.scenarios or None,
                         scenario_paths=args.paths, runs_dir=runs_dir, breakeven_grid=grid,
-                        overwrite=args.overwrite, progress=progress)
+                        overwrite=args.overwrite, progress=progress,
+                        history=None if args.no_history else HISTORY_SCENARIO)
     print(f"wrote {path} in {time.perf_counter() - started:.1f} s (cash flows per class in "
           f"{path.with_name(path.stem + '_cashflows')})")
     print(f"where the time went: {progress.summary()}", file=sys.stderr)
@@ -65,5 +67,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
                    help="breakeven speeds in percent PPC (default 75,100)")
     p.add_argument("--breakeven-to", choices=("maturity", "call"), default="maturity",
                    help="run the breakeven matrix to maturity (default; no call credit, as agencies do) or to call")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not run the realized 2004-2014 path (history_2004, one path) beside the Monte Carlo "
+                        "runs; without it the report places that path in each Monte Carlo distribution")
     p.set_defaults(func=cmd_report)
     return p

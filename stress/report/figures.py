@@ -80,18 +80,52 @@ def _dates(ds, n: int) -> np.ndarray:
     return pd.to_datetime(np.asarray(ds["date"].values)[:n]).to_numpy()
 
 
-def _fan(ax, x, values: np.ndarray, *, color: str, label: str, scale: float = 1.0) -> None:
-    """Percentile bands over paths (axis 0) and the median."""
+def _weights(ds) -> np.ndarray | None:
+    """The run's tail-sampling weights (:func:`stress.metrics.path_weights`), None for plain Monte Carlo."""
+    from stress.metrics import path_weights
+
+    return path_weights(ds)
+
+
+def _median(ds, values: np.ndarray) -> np.ndarray:
+    """Median over paths (axis 0) of each period, weighted when the run is importance-sampled."""
+    from stress.metrics import path_quantiles
+
+    return path_quantiles(values, [0.5], _weights(ds))[0]
+
+
+def _fan(ax, x, values: np.ndarray, *, color: str, label: str, scale: float = 1.0,
+         weights: np.ndarray | None = None) -> None:
+    """Percentile bands over paths (axis 0) and the median; ``weights``: the paths' tail-sampling weights."""
+    from stress.metrics import path_quantiles
+
     v = values * scale
     if v.shape[0] == 1:  # one path (a deterministic run): a single line, no bands
         ax.plot(x, v[0], color=color, lw=1.8, label=label)
         return
-    with np.errstate(all="ignore"):
-        for (lo, hi), alpha in zip(_FAN, (0.18, 0.35)):
-            ql, qh = np.nanquantile(v, lo, axis=0), np.nanquantile(v, hi, axis=0)
-            ax.fill_between(x, ql, qh, color=color, alpha=alpha, lw=0,
-                            label=f"{label}: {lo:.0%}\u2013{hi:.0%} of paths")
-        ax.plot(x, np.nanmedian(v, axis=0), color=color, lw=1.8, label=f"{label}: median")
+    share = "of probability" if weights is not None else "of paths"
+    qs = path_quantiles(v, [lo for lo, _ in _FAN] + [hi for _, hi in _FAN] + [0.5], weights)
+    k = len(_FAN)
+    for i, ((lo, hi), alpha) in enumerate(zip(_FAN, (0.18, 0.35))):
+        ax.fill_between(x, qs[i], qs[k + i], color=color, alpha=alpha, lw=0,
+                        label=f"{label}: {lo:.0%}\u2013{hi:.0%} {share}")
+    ax.plot(x, qs[-1], color=color, lw=1.8, label=f"{label}: median")
+
+
+def _mean(ds, values: np.ndarray) -> np.ndarray:
+    """Mean over paths (axis 0), importance-weighted when the run is (:func:`stress.metrics.path_mean`)."""
+    from stress.metrics import path_mean
+
+    return path_mean(np.asarray(values, dtype=np.float64), _weights(ds))[0]
+
+
+def _quantile_all(ds, values: np.ndarray, q: float) -> float:
+    """One quantile over every path and period together (NaN skipped), weighted when the run is."""
+    from stress.metrics import path_quantiles
+
+    w = _weights(ds)
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return float(path_quantiles(flat, [q], None if w is None else np.repeat(w, values.shape[1]))[0])
 
 
 def _paths(ds) -> str:
@@ -110,7 +144,7 @@ def rate_fan(ds, *, scenario: str) -> Figure:
     x = _dates(ds, n)
     fig, axes = _figure()
     ax = axes[0, 0]
-    _fan(ax, x, _np(ds, "libor_1m", n), color=_COLORS[0], label="1M LIBOR", scale=100.0)
+    _fan(ax, x, _np(ds, "libor_1m", n), color=_COLORS[0], label="1M LIBOR", scale=100.0, weights=_weights(ds))
     ax.set_ylabel("1M LIBOR (annual rate, %)")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
     _date_axis(ax)
@@ -130,7 +164,7 @@ def cpr_cdr_paths(ds, *, scenario: str, n_sample: int = 5) -> Figure:
         # a path's rate after its call or pay-off is not a rate of anything
         prior = np.concatenate([np.full((bonds.shape[0], 1), 1.0), bonds[:, :-1]], axis=1)
         values = np.where(prior > 0.005, values, np.nan)
-        _fan(ax, x, values, color=color, label=label)
+        _fan(ax, x, values, color=color, label=label, weights=_weights(ds))
         for k in range(min(n_sample, values.shape[0]) if values.shape[0] > 1 else 0):
             ax.plot(x, values[k], color="0.35", lw=0.6, alpha=0.7, label="sample paths" if k == 0 else None)
         ax.set_ylabel(f"{label} (annual rate, %)")
@@ -150,7 +184,7 @@ def pool_balance_and_loss(ds, *, scenario: str, cutoff_balance: float) -> Figure
     x = _dates(ds, n)
     fig, axes = _figure(1, 2)
     ax = axes[0, 0]
-    _fan(ax, x, _np(ds, "pool_balance", n), color=_COLORS[0], label="pool balance")
+    _fan(ax, x, _np(ds, "pool_balance", n), color=_COLORS[0], label="pool balance", weights=_weights(ds))
     ax.yaxis.set_major_formatter(_MILLIONS)
     ax.set_ylabel("pool balance (USD millions)")
     ax.set_ylim(bottom=0)
@@ -159,7 +193,7 @@ def pool_balance_and_loss(ds, *, scenario: str, cutoff_balance: float) -> Figure
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False)
     ax = axes[0, 1]
     cum = np.cumsum(_np(ds, "collateral_loss", n), axis=1) / cutoff_balance * 100.0
-    _fan(ax, x, cum, color=_COLORS[5], label="cumulative loss")
+    _fan(ax, x, cum, color=_COLORS[5], label="cumulative loss", weights=_weights(ds))
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=2))
     ax.set_ylabel("cumulative realized loss (% of cut-off balance)")
     ax.set_ylim(bottom=0)
@@ -174,12 +208,12 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     """Mean class balance after each payment date, stacked [USD millions], with the mean pool balance."""
     n = live_periods(ds)
     x = _dates(ds, n)
-    balance = np.asarray(ds["balance"].isel(period=slice(0, n)).mean("path").values)  # (t, j)
+    balance = _mean(ds, ds["balance"].isel(period=slice(0, n)).transpose("path", ...).values)  # (t, j)
     names = [str(t) for t in ds["tranche"].values]
     fig, axes = _figure(1, 2, width_ratios=(2, 1))
     ax = axes[0, 0]
     ax.stackplot(x, balance.T[::-1], labels=names[::-1], colors=_COLORS[: len(names)][::-1], alpha=0.85)
-    ax.plot(x, np.asarray(ds["pool_balance"].isel(period=slice(0, n)).mean("path").values), color="k", lw=1.2,
+    ax.plot(x, _mean(ds, _np(ds, "pool_balance", n)), color="k", lw=1.2,
             ls="--", label="pool balance (mean)" if ds.sizes["path"] > 1 else "pool balance")
     ax.yaxis.set_major_formatter(_MILLIONS)
     ax.set_ylabel("balance (USD millions)")
@@ -188,7 +222,7 @@ def tranche_balances(ds, *, scenario: str) -> Figure:
     _date_axis(ax)
     ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False, ncol=2)
     ax = axes[0, 1]
-    original = balance[0] + np.asarray(ds["principal_paid"].isel(period=0).mean("path").values)
+    original = balance[0] + _mean(ds, ds["principal_paid"].isel(period=0).transpose("path", ...).values)
     share = np.where(original[None, :] > 0, balance / np.where(original > 0, original, 1.0)[None, :], 0.0)
     for j, name in enumerate(names):
         ax.plot(x, share[:, j] * 100.0, color=_COLORS[j % len(_COLORS)], lw=1.4, label=name)
@@ -208,8 +242,8 @@ def oc_vs_target(ds, *, scenario: str) -> Figure:
     x = _dates(ds, n)
     fig, axes = _figure()
     ax = axes[0, 0]
-    _fan(ax, x, _np(ds, "oc", n), color=_COLORS[2], label="OC")
-    target = np.nanmedian(_np(ds, "oc_target", n), axis=0)
+    _fan(ax, x, _np(ds, "oc", n), color=_COLORS[2], label="OC", weights=_weights(ds))
+    target = _median(ds, _np(ds, "oc_target", n))
     ax.step(x, target, where="post", color="k", lw=1.5, ls="--",
             label="OC target" + (" (median)" if ds.sizes["path"] > 1 else ""))
     ax.axhline(0.0, color="0.5", lw=0.8)
@@ -221,9 +255,41 @@ def oc_vs_target(ds, *, scenario: str) -> Figure:
     return fig
 
 
+def _log_count_axis(ax, top: float, weighted: bool) -> None:
+    """Log y axis of path counts (whole counts only: no 7x10^-1 ticks) or, weighted, of probability in percent."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if weighted:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}%"))
+        ax.set_ylabel("probability (%, weighted, log scale)")
+    else:
+        ax.set_ylim(0.8, top * 1.5)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
+        ax.set_ylabel("paths (log scale)")
+
+
+def _bar_heights(values: np.ndarray, bins: np.ndarray, w: np.ndarray | None, total: float | None = None) -> np.ndarray:
+    """Paths per bin, or (importance-sampled) the bin's share of probability [percent]: weights / ``total``
+    (default: the sum of ``w``; pass the run's total when ``values`` are a subset of its paths)."""
+    if w is None:
+        return np.histogram(values, bins=bins)[0].astype(float)
+    return np.histogram(values, bins=bins, weights=w)[0] / (w.sum() if total is None else total) * 100.0
+
+
 def loss_histograms(ds, *, scenario: str) -> Figure:
-    """Distribution of principal loss per class over paths [percent of original balance]."""
+    """Distribution of principal loss per class over paths [percent of original balance].
+
+    Plain Monte Carlo: path counts. Importance-sampled (weights not all 1):
+    each bar is the bin's probability [percent], the paths weighted by their
+    likelihood ratios (self-normalized), and P(loss) and the mean in the
+    panel titles are weighted (:func:`stress.metrics.path_mean`).
+    """
+    from stress.metrics import path_mean
+
     loss = np.asarray(ds["loss_pct"].values, dtype=np.float64) * 100.0
+    w = _weights(ds)
     names = [str(t) for t in ds["tranche"].values]
     ncols = 3
     nrows = int(np.ceil(len(names) / ncols))
@@ -237,47 +303,83 @@ def loss_histograms(ds, *, scenario: str) -> Figure:
         hit = values > 1e-7
         top = float(values.max()) if hit.any() else 1.0
         bins = np.linspace(0.0, top * 1.05, 26)
-        ax.bar(0.0, (~hit).sum(), width=bins[1], align="edge", color="0.6", label="no loss")
+        none = float((~hit).sum()) if w is None else float(w[~hit].sum() / w.sum() * 100.0)
+        ax.bar(0.0, none, width=bins[1], align="edge", color="0.6", label="no loss")
         if hit.any():
-            ax.hist(values[hit], bins=bins, color=_COLORS[j % len(_COLORS)], alpha=0.9, label="paths with a loss")
+            heights = _bar_heights(values[hit], bins, None if w is None else w[hit], None if w is None else w.sum())
+            ax.bar(bins[:-1], heights, width=np.diff(bins), align="edge", color=_COLORS[j % len(_COLORS)],
+                   alpha=0.9, label="paths with a loss")
         ax.legend(fontsize=7.5, loc="upper right", frameon=False)
-        ax.set_yscale("log")
-        ax.set_ylim(0.8, n_paths * 1.5)
-        # whole path counts only: no 7x10^-1 style ticks below one path
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
-        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
-        ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(f"{names[j]}: P(loss) {hit.mean():.1%}, mean {values.mean():.3f}%")
+        _log_count_axis(ax, n_paths, w is not None)
+        p_loss, mean = path_mean(hit.astype(float), w)[0], path_mean(values, w)[0]
+        ax.set_title(f"{names[j]}: P(loss) {float(p_loss):.1%}, mean {float(mean):.3f}%")
         ax.set_xlabel("principal loss (% of original balance)")
-        ax.set_ylabel("paths (log scale)")
         if not hit.any():  # a readable 0-1% axis and a plain statement instead of a lone bar at 0
             ax.set_xlim(0.0, 1.0)
             ax.text(0.5, 0.5, "no path lost principal", transform=ax.transAxes, ha="center", va="center",
                     fontsize=9, color="0.3")
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=3 if top < 0.1 else (1 if top < 10 else 0)))
         ax.tick_params(axis="x", labelrotation=30)
-    _title(fig, f"Principal loss distribution by class, {n_paths:,} paths", scenario)
+    _title(fig, f"Principal loss distribution by class, {n_paths:,} paths"
+           + (" (importance-weighted)" if w is not None else ""), scenario)
     return fig
 
 
-def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None) -> Figure:
-    """Available Funds Rate across paths against the classes' LIBOR + margin [percent, annual, actual/360]."""
+def collateral_loss_histogram(ds, *, scenario: str, history: float | None = None,
+                              history_label: str = "realized path") -> Figure:
+    """Distribution of cumulative collateral loss over paths [percent of cut-off balance], the realized path marked.
+
+    ``history`` [fraction of the cut-off balance]: one path's loss (the
+    realized 2004-2014 path), drawn as a vertical line. Weighted runs: bars
+    are probability [percent] (see :func:`loss_histograms`).
+    """
+    values = np.asarray(ds["cumulative_collateral_loss_pct"].values, dtype=np.float64) * 100.0
+    w = _weights(ds)
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    top = max(float(values.max()), (history or 0.0) * 100.0, 1e-3)
+    bins = np.linspace(0.0, top * 1.05, 41)
+    ax.bar(bins[:-1], _bar_heights(values, bins, w), width=np.diff(bins), align="edge", color=_COLORS[5],
+           alpha=0.85, label="Monte Carlo paths")
+    _log_count_axis(ax, values.size, w is not None)
+    if history is not None:
+        ax.axvline(history * 100.0, color="k", lw=2.0, ls="--", label=f"{history_label}: {history:.3%}")
+    ax.set_xlabel("cumulative collateral loss (% of cut-off balance)")
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1 if top < 10 else 0))
+    ax.legend(fontsize=_RC["legend.fontsize"], loc="upper right", frameon=False)
+    _title(fig, f"Collateral loss distribution, {values.size:,} paths"
+           + (" (importance-weighted)" if w is not None else ""), scenario)
+    return fig
+
+
+def afr_fan(ds, *, scenario: str, margins=None, coupon_cap: float | None = None, history=None,
+            history_label: str = "realized path") -> Figure:
+    """Available Funds Rate across paths against the classes' LIBOR + margin [percent, annual, actual/360].
+
+    ``history``: the results Dataset of a one-path run (the realized
+    2004-2014 path), whose AFR is drawn as a marked black line over the fan.
+    """
     n = live_periods(ds)
     x = _dates(ds, n)
     fig, axes = _figure()
     ax = axes[0, 0]
-    _fan(ax, x, _np(ds, "afr", n), color=_COLORS[0], label="AFR", scale=100.0)
+    _fan(ax, x, _np(ds, "afr", n), color=_COLORS[0], label="AFR", scale=100.0, weights=_weights(ds))
+    if history is not None:
+        h = np.asarray(history["afr"].isel(path=0).values, dtype=np.float64)[:n] * 100.0
+        hx = _dates(history, min(n, h.size))
+        ax.plot(hx, h[: hx.size], color="k", lw=1.6, ls="-", marker="o", markersize=2.0, markevery=12,
+                label=f"AFR on the {history_label}")
     names = [str(t) for t in ds["tranche"].values]
     margins = list(ds.attrs.get("margins", [])) if margins is None else list(margins)
-    libor = np.nanmedian(_np(ds, "libor_1m", n), axis=0)
+    libor = _median(ds, _np(ds, "libor_1m", n))
     if margins:
         for j in sorted({0, len(margins) - 1}):
             ax.plot(x, (libor + margins[j]) * 100.0, color=_COLORS[5 if j else 3], lw=1.4, ls="--",
                     label=f"{names[j]} coupon before AFR cap: {'median ' if ds.sizes['path'] > 1 else ''}"
                           f"1M LIBOR + {margins[j]:.2%}")
     if coupon_cap is not None:
-        high = np.nanquantile(_np(ds, "afr", n), 0.95) * 100.0 if np.isfinite(_np(ds, "afr", n)).any() else 0.0
+        afr = _np(ds, "afr", n)
+        high = float(np.nanmax(_quantile_all(ds, afr, 0.95))) * 100.0 if np.isfinite(afr).any() else 0.0
         if coupon_cap * 100.0 <= 1.3 * high:
             ax.axhline(coupon_cap * 100.0, color="0.3", lw=1.0, ls=":", label=f"fixed coupon cap {coupon_cap:.2%}")
         else:  # far above the rates drawn: say so rather than squash the chart

@@ -93,6 +93,28 @@ class Context:
                            lambda: S.rating_stress_table(self.deal, self.tape))
 
     @cached_property
+    def history_run(self):
+        """The realized-path run (:data:`~stress.report.sources.HISTORY_SCENARIO`, one path), or None."""
+        return next((r for r in self.runs if r.name == S.HISTORY_SCENARIO and r.deterministic), None)
+
+    @property
+    def monte_carlo_runs(self) -> list:
+        return [r for r in self.runs if not r.deterministic]
+
+    @cached_property
+    def placements(self) -> dict:
+        """Monte Carlo run name -> where the realized path sits in it (empty without the history run)."""
+        if self.history_run is None:
+            return {}
+        return self._timed("comparison", "the realized path in each Monte Carlo distribution",
+                           lambda: {r.name: S.realized_placement(r, self.history_run) for r in self.monte_carlo_runs})
+
+    @cached_property
+    def backtest(self) -> tuple:
+        return self._timed("deterministic runs", "back-test on the realized 2004-2014 path",
+                           lambda: S.backtest_tables(self.tape))
+
+    @cached_property
     def comparison(self) -> dict | None:
         return self._timed("comparison", "scenario comparison", lambda: S.scenario_comparison(self.runs))
 
@@ -182,13 +204,39 @@ def rating_sentence(ctx: Context) -> str:
     parts = [f"{level} for {T.group_label(names, ctx.names)}" for level, names in groups.items()]
     below = [n for n, ok in table["meets_expected"].items() if ok is False]
     to = " and ".join(table.attrs.get("to", []))
-    text = f"The rating-level stresses (to {to}, no call credit) imply {'; '.join(parts)}."
+    text = (f"The rating-level stresses of the loan-level method ({table.attrs.get('criteria_file', 'criteria')}; to "
+            f"{to}, call never exercised, no call credit) imply {'; '.join(parts)}.")
     if below:
         text += (f" {T.group_label(below, ctx.names)} fall{'s' if len(below) == 1 else ''} below the term "
-                 "sheet's expected rating.")
+                 "sheet's expected rating (implied vs expected S&P: "
+                 + "; ".join(f"{n} {table.loc[n, 'implied_rating']} vs {table.loc[n, 'expected_sp']}" for n in below)
+                 + ").")
     else:
         text += " Every class reaches at least its expected S&P rating level."
     return text
+
+
+def _percentile_text(placement, measure: str) -> str:
+    """``"percentile 45.0 \u00b1 5.0"``: the realized path's percentile of one measure, with its standard error."""
+    k = [str(m) for m in placement["measure"].values].index(measure)
+    return (f"percentile {T.fixed(100 * float(placement['percentile'].values[k]), 1)} "
+            f"\u00b1 {T.fixed(100 * float(placement['std_error'].values[k]), 1)}")
+
+
+def realized_path_sentence(ctx: Context) -> str | None:
+    """Where the realized 2004-2014 path sits in the first Monte Carlo run's distribution, or None."""
+    if not ctx.placements:
+        return None
+    run = ctx.monte_carlo_runs[0]
+    pl = ctx.placements[run.name]
+    hist = ctx.history_run
+    worst = ctx.names[-1]
+    loss = float(pl["history_value"].values[list(pl["measure"].values).index("collateral_loss")])
+    return (f"The realized 2004-2014 path ({hist.name}: rates and home prices as they happened) loses "
+            f"{T.pct(loss, 3)} of the cut-off balance. Among {run.name}'s {run.n_paths:,} Monte Carlo paths it sits "
+            f"at {_percentile_text(pl, 'collateral_loss')} of collateral loss, "
+            f"{_percentile_text(pl, 'loss_' + worst)} of {worst}'s principal loss and "
+            f"{_percentile_text(pl, 'min_afr_margin')} of the minimum AFR margin.")
 
 
 def breakeven_sentences(ctx: Context) -> tuple[str, bool]:
@@ -263,6 +311,9 @@ def executive_summary(ctx: Context) -> list[Page]:
         rating_sentence(ctx),
         breakeven_sentences(ctx)[0],
     ]
+    realized = realized_path_sentence(ctx)
+    if realized:
+        sentences.append(realized)
     worst, first_loss = worst_run(ctx)
     if worst is not None:
         text = (f"The worst scenario in this report is {worst.name}: {first_loss} {_loss_text(worst, first_loss)}, "
@@ -284,11 +335,11 @@ def executive_summary(ctx: Context) -> list[Page]:
                 f"{T.pct(r.summary['tranches'][t.name]['probability_of_loss'], 1)}")
         rows.append(row)
     blocks = [Block("text", text=s) for s in sentences]
-    blocks.append(Block("table", table=pd.DataFrame(rows), caption="Per class"))
-    return [Page("Executive summary", f"{deal.deal.name}: executive summary", blocks, ctx.footer,
-                 notes=["Losses are principal lost (written down and not reimbursed, or never repaid) as a share of "
-                        "original balance; Monte Carlo figures are means over paths (standard errors on the "
-                        "scenario pages)."])]
+    note = ("Losses are principal lost (written down and not reimbursed, or never repaid) as a share of original "
+            "balance; Monte Carlo figures are means over paths (standard errors on the scenario pages).")
+    return [Page("Executive summary", f"{deal.deal.name}: executive summary", blocks, ctx.footer),
+            Page("Executive summary", f"{deal.deal.name}: executive summary per class",
+                 [Block("table", table=pd.DataFrame(rows), caption="Per class")], ctx.footer, notes=[note])]
 
 
 @page("Contents")
@@ -494,14 +545,22 @@ def breakevens(ctx: Context) -> list[Page]:
 @page("Rating stresses")
 def rating_stresses(ctx: Context) -> list[Page]:
     table = ctx.ratings
-    to = " and ".join(table.attrs.get("to", []))
+    a = table.attrs
+    to = " and ".join(a.get("to", []))
     notes = [f"Each cell: the class's principal loss under the stress (% of original balance) and pass (no loss) or "
-             f"FAIL. Every stress runs to {to}"
-             + (", with no credit for the clean-up call." if to == "maturity" else ".")
-             + " Implied rating: the strongest level passed. Expected ratings: the term sheet's, from the deal file."]
-    notes += [f"{level}: {d}" for level, d in table.attrs.get("descriptions", {}).items()]
+             f"FAIL. Every stress runs to {to} with call = \"never\""
+             + (", no credit for the clean-up call (agencies give none)." if to == "maturity" else ".")
+             + " Implied rating: the strongest level passed (every weaker level passed too). Expected ratings: the "
+             "term sheet's, from the deal file.",
+             f"Method: each loan's foreclosure frequency x loss severity at each level from its attributes (LTV, "
+             f"FICO, documentation, occupancy, purpose, product, size), by the criteria file {a['criteria_file']} "
+             f"(scenarios/ratings/): {a['criteria_source']}. The pool default is spread over the criteria's default "
+             f"timing, liquidated {a['liquidation_lag']} months later at the pool severity, on the forward curve, "
+             f"at each speed ({', '.join(a['prepayment'])}); a class's loss is its worst over the speeds."]
     return [Page("Rating stresses", "Rating-level stresses: loss, pass/fail and implied rating",
-                 [Block("text", text=rating_sentence(ctx)), Block("table", table=T.rating_stress(table))],
+                 [Block("text", text=rating_sentence(ctx)), Block("table", table=T.rating_stress(table)),
+                  Block("table", table=T.rating_pool_stresses(table),
+                        caption=f"Pool stress per level (loan-level method, {a['criteria_file']})")],
                  ctx.footer, notes=notes)]
 
 
@@ -537,6 +596,64 @@ def scenario_comparison(ctx: Context) -> list[Page]:
     return pages
 
 
+@page("Realized path")
+def realized_path(ctx: Context) -> list[Page]:
+    if not ctx.placements:
+        return []
+    hist = ctx.history_run
+    pages = []
+    for run in ctx.monte_carlo_runs:
+        pl = ctx.placements[run.name]
+        loss = float(pl["history_value"].values[0])
+        notes = [f"Realized path: scenario {hist.name} ({hist.attrs.get('scenario_description', '')}), one path, to "
+                 f"{hist.attrs.get('to')}. Monte Carlo: {run.name}, {run.n_paths:,} paths, seed "
+                 f"{run.attrs.get('seed')}, to {run.attrs.get('to')}.",
+                 "Percentile: the share of Monte Carlo paths below the realized value plus half the share equal to "
+                 "it (mid-rank; paths weighted by their tail-sampling likelihood ratios when the run has them), "
+                 "\u00b1 one standard error. Minimum AFR margin: the smallest AFR minus 1M LIBOR over the periods "
+                 "with bonds outstanding (stress.metrics.place_in_distribution)."]
+        pages.append(Page("Realized path", f"The realized 2004-2014 path in {run.name}'s distribution",
+                          [Block("text", text=realized_path_sentence(ctx) if run is ctx.monte_carlo_runs[0] else
+                                 f"The realized path ({hist.name}) in {run.name}: "
+                                 f"{_percentile_text(pl, 'collateral_loss')} of collateral loss."),
+                           Block("table", table=T.realized_placement(pl))], ctx.footer, notes=notes))
+        pages.append(Page("Realized path", f"Collateral loss distribution with the realized path, {run.name}",
+                          [Block("figure", make=lambda run=run, loss=loss: F.collateral_loss_histogram(
+                              run.ds, scenario=run.name, history=loss, history_label=f"realized path ({hist.name})"),
+                                 caption="Cumulative collateral loss of each Monte Carlo path (% of the cut-off "
+                                         f"balance); dashed line: the realized path {hist.name}, "
+                                         f"{_percentile_text(pl, 'collateral_loss')}.")], ctx.footer))
+    return pages
+
+
+@page("Back-test")
+def backtest_page(ctx: Context) -> list[Page]:
+    if ctx.history_run is None:
+        return []
+    by_year, comparison, published_file = ctx.backtest
+    sources = [f"[{k}] {r['source']}; {r['where']} ({r['note']})."
+               for k, (_, r) in enumerate(comparison.iterrows(), start=1)]
+    notes = [f"The pool of {'the built-in tape' if ctx.tape_is_synthesized else 'the supplied tape'} on the realized "
+             f"path ({S.HISTORY_SCENARIO}: LIBOR, 1Y CMT and Case-Shiller national / California as they happened, "
+             "2004-2014) through the behaviour models, as a Monte Carlo path runs (stress.backtest.backtest), to "
+             "maturity. Cumulative default and loss through each year's December, % of the cut-off balance; CPR: "
+             "the year's survival to prepayment, annualized (remittance-report method)."]
+    return [
+        Page("Back-test", "Back-test: the pool on the realized path by calendar year",
+             [Block("table", table=T.backtest_by_year(by_year))], ctx.footer, notes=notes),
+        Page("Back-test", "Back-test: model beside published 2004-vintage Alt-A figures",
+             [Block("table", table=T.backtest_comparison(comparison))], ctx.footer,
+             notes=[f"Published figures: stress/data/{published_file} (stress.backtest.compare); each on the basis "
+                    "its source states. Sources:"] + sources),
+    ]
+
+
+CALL_NOTE = ("Call rule: \"economic\" exercises the clean-up call on or after the call date only when the pool's "
+             "value (stress.call_value: loans valued from their current LTV, delinquency state and the path's "
+             "rates) covers the redemption price; \"always\" at the first call date; \"never\" runs to maturity. "
+             "A path that does not call has its margins stepped up and runs on.")
+
+
 def run_pages(ctx: Context, run) -> list[Page]:
     """The pages of one Monte Carlo run; a deterministic run gets single lines and plain figures."""
     deal = ctx.deal
@@ -567,6 +684,11 @@ def run_pages(ctx: Context, run) -> list[Page]:
                  [Block("table", table=T.monte_carlo_collateral(run.summary, ds)),
                   Block("table", table=T.afr_percentiles(ds), caption="AFR percentiles over paths (annual, %)")],
                  footer, notes=["OC breach: OC below target after the build-up period while bonds are outstanding."]),
+            Page(sec, f"Scenario {s}: clean-up call",
+                 [Block("table", table=T.call_table(ds, run.summary))], footer,
+                 notes=[CALL_NOTE, "Exercise probability \u00b1 one Monte Carlo standard error; call dates are "
+                        "payment dates (weighted by the tail-sampling likelihood ratios when the run has them). "
+                        "The rating-level stresses run with call = \"never\", to maturity."]),
         ]
         n = f"{run.n_paths:,} paths"
     bands = "" if run.deterministic else ": median and 5-95% / 25-75% bands"
@@ -596,9 +718,22 @@ def run_pages(ctx: Context, run) -> list[Page]:
         charts.append(("Loss distribution per class", lambda: F.loss_histograms(ds, scenario=s),
                        "Principal lost (written down and not reimbursed, or never repaid) as a share of original "
                        "balance; grey bar: paths with no loss; log scale of path counts."))
-    charts.append(("AFR vs coupon", lambda: F.afr_fan(ds, scenario=s, coupon_cap=deal.coupon.fixed_cap),
+    hist = ctx.history_run if not run.deterministic else None
+    if hist is not None:
+        placement = ctx.placements[run.name]
+        loss = float(placement["history_value"].values[0])
+        charts.append(("Collateral loss distribution", lambda: F.collateral_loss_histogram(
+            ds, scenario=s, history=loss, history_label=f"realized path ({hist.name})"),
+            f"Cumulative collateral loss of each path (% of the cut-off balance); dashed line: the realized path "
+            f"{hist.name} at {_percentile_text(placement, 'collateral_loss')}."))
+    charts.append(("AFR vs coupon", lambda: F.afr_fan(ds, scenario=s, coupon_cap=deal.coupon.fixed_cap,
+                                                      history=None if hist is None else hist.ds,
+                                                      history_label=f"realized path ({hist.name})" if hist else ""),
                    "Available Funds Rate" + ("" if run.deterministic else " across paths") + " against the coupons "
-                   "the senior and most junior class would pay before the AFR cap (1M LIBOR + margin)."))
+                   "the senior and most junior class would pay before the AFR cap (1M LIBOR + margin)."
+                   + (f" Black line: the AFR on the realized path {hist.name} (minimum margin over 1M LIBOR at "
+                      f"{_percentile_text(ctx.placements[run.name], 'min_afr_margin')} of the Monte Carlo)."
+                      if hist is not None else "")))
     for title, make, caption in charts:
         pages.append(Page(sec, f"Scenario {s}: {title}", [Block("figure", make=make, caption=caption)], footer))
     return pages

@@ -51,16 +51,22 @@ class RunData:
 def has_randomness(scenario) -> bool:
     """Whether any driver of ``scenario`` draws random numbers.
 
-    Rates are random unless the model is ``"deterministic"`` (or Hull-White
-    with zero volatility); home prices matter only to the loan-level models
-    (``behaviour.mode`` "models" or "scaled") and are random when the national
-    or an enabled California volatility is above zero. Vector behaviour
-    (CPR/CDR/severity vectors, rating stresses) draws nothing.
+    A scenario whose drivers are realized history (rates model ``"history"``
+    and home prices ``source = "history"``, e.g. ``history_2004``:
+    ``scenario.drivers.deterministic``, the engine's own test) draws nothing.
+    Otherwise rates are random unless the model is ``"deterministic"`` or
+    ``"history"`` (or Hull-White with zero volatility); home prices matter only
+    to the loan-level models (``behaviour.mode`` "models" or "scaled") and are
+    random when they come from the model with the national or an enabled
+    California volatility above zero. Vector behaviour (CPR/CDR/severity
+    vectors, rating stresses) draws nothing.
     """
+    if scenario.drivers.deterministic:
+        return False
     r, hp, b = scenario.rates, scenario.home_prices, scenario.behaviour
-    random_rates = not (r.model == "deterministic" or (r.model == "hull_white" and r.volatility == 0.0))
+    random_rates = not (r.model in ("deterministic", "history") or (r.model == "hull_white" and r.volatility == 0.0))
     california = hp.california.enabled and hp.california.volatility > 0.0
-    random_hpi = b.mode != "vectors" and (hp.volatility > 0.0 or california)
+    random_hpi = b.mode != "vectors" and hp.source != "history" and (hp.volatility > 0.0 or california)
     return bool(random_rates or random_hpi)
 
 

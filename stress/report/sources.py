@@ -6,13 +6,18 @@ data source (a published rating-stress method, a realized rate history) is a
 change here and nowhere else:
 
 - :func:`rating_stress_table` -- each class's loss under each rating-level
-  stress, pass/fail and implied rating (today
-  :func:`stress.breakeven.implied_ratings`);
+  stress, pass/fail and implied rating, by the agency-style loan-level method
+  (:func:`stress.ratings.rating_stress_table`), to maturity, no call credit;
 - :func:`breakevens` -- first-dollar and loss-threshold breakeven CDRs
   (:func:`stress.breakeven.breakeven_table`);
 - :func:`decrement_runs`, :func:`rate_case_runs` -- the deterministic runs of
   the decrement, cash-flow, AFR and excess-spread sections
   (:func:`stress.cashflows.run_cashflows`);
+- :func:`realized_placement` -- where the realized 2004-2014 path sits in
+  a Monte Carlo run's distribution (:func:`stress.metrics.place_in_distribution`);
+- :func:`backtest_tables` -- the pool on the realized path by calendar year
+  beside published 2004-vintage Alt-A figures (:func:`stress.backtest.backtest`,
+  :func:`stress.backtest.compare`);
 - :func:`scenario_comparison` -- the comparison across Monte Carlo runs
   (:func:`stress.batch.compare_datasets`, the same figures ``stress batch``
   writes).
@@ -21,13 +26,14 @@ change here and nowhere else:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["DECREMENT_SPEEDS", "AFR_SHOCK_BP", "AFR_MAX_LEVEL", "AFR_MAX_FROM_MONTH", "MATERIAL_LOSS",
            "BreakevenGrid", "decrement_runs", "rate_case_runs", "breakevens", "rating_stress_table",
-           "scenario_comparison", "RATING_LEVELS"]
+           "scenario_comparison", "HISTORY_SCENARIO", "realized_placement", "backtest_tables"]
 
 #: Speeds of the decrement tables [percent of the pricing speed].
 DECREMENT_SPEEDS = (0.0, 80.0, 100.0, 150.0, 180.0)
@@ -38,8 +44,8 @@ AFR_MAX_LEVEL, AFR_MAX_FROM_MONTH = 0.20, 1
 #: Loss threshold of the second breakeven [fraction of the class's original balance]: the CDR at which
 #: a class loses 1% of its balance, as ``stress breakeven --loss-threshold 1`` computes it.
 MATERIAL_LOSS = 0.01
-#: Rating levels, strongest first, as the rating-stress scenario names spell them (``rating_aaa`` ...).
-RATING_LEVELS = ("AAA", "AA", "A", "BBB", "BB")
+#: The realized-path scenario the report runs beside every Monte Carlo run (one path, no randomness).
+HISTORY_SCENARIO = "history_2004"
 
 
 @dataclass(frozen=True)
@@ -112,46 +118,60 @@ def _level(rating: str) -> str:
     return "".join(ch for ch in rating if ch.isalpha()).upper()
 
 
-def rating_stress_table(deal, tape) -> pd.DataFrame:
+def rating_stress_table(deal, tape, criteria=None) -> pd.DataFrame:
     """Each class's principal loss under each rating-level stress, pass/fail, and its implied rating.
 
-    Source today: :func:`stress.breakeven.implied_ratings`, which runs each
-    ``scenarios/rating_*.toml`` stress on the deterministic engine.
+    Source: :func:`stress.ratings.rating_stress_table`, the agency-style
+    loan-level method (foreclosure frequency x loss severity per loan from the
+    criteria file ``scenarios/ratings/agency_levels.toml``), run to maturity
+    with no credit for the clean-up call (``call = "never"``).
+
+    Parameters
+    ----------
+    deal, tape
+        The deal and the loan tape of the report.
+    criteria : stress.ratings.RatingCriteria, optional
+        Default: the built-in criteria (:func:`stress.ratings.load_criteria`).
 
     Returns
     -------
     pandas.DataFrame
-        Index: class. Columns: one per level in :data:`RATING_LEVELS` with the
-        principal loss [fraction of original balance] (a class *passes* a level
-        when it loses nothing), ``implied_rating`` (strongest level passed, or
-        ``"below BB"``), ``expected_moodys`` / ``expected_sp`` (the term sheet's
-        ratings from the deal file) and ``meets_expected`` (the implied level is
-        at least the S&P level expected, notches ignored). ``attrs["to"]``: the
-        horizons the stresses ran to (``{"maturity"}`` = no call credit).
+        Index: class. Columns: one per rating level of the criteria (strongest
+        first) with the class's principal loss [fraction of original balance]
+        (a class *passes* a level when it loses nothing), ``implied_rating``
+        (strongest level of an unbroken run of passes, or ``"below BB"``),
+        ``expected_moodys`` / ``expected_sp`` (the term sheet's ratings from
+        the deal file) and ``meets_expected`` (the implied level is at least
+        the S&P level expected, notches ignored). ``attrs``: ``to`` (the
+        horizon, ``["maturity"]`` = no call credit), ``levels``, ``pool`` (per
+        level the pool's cumulative default, severity and loss [fractions of
+        the cut-off balance] and the realized collateral loss at each speed),
+        ``criteria_source`` / ``criteria_file`` (the criteria's ``source`` line
+        and file) and ``prepayment`` (the speeds each level ran at).
     """
-    from stress.breakeven import implied_ratings
-    from stress.scenario import load_scenario
+    from stress.ratings import load_criteria
+    from stress.ratings import rating_stress_table as method_table
 
-    names = [f"rating_{level.lower()}" for level in RATING_LEVELS]
-    stresses = [load_scenario(n) for n in names]
-    table = implied_ratings(deal, tape, scenarios=names)
-    levels = [c for c in table.columns if c != "implied_rating"]
-    by_name = {t.name: t for t in deal.tranches}
-    table["expected_moodys"] = [by_name[n].rating_moodys for n in table.index]
-    table["expected_sp"] = [by_name[n].rating_sp for n in table.index]
+    criteria = criteria or load_criteria()
+    raw = method_table(deal, tape, criteria)
+    levels = list(criteria.ratings)
+    table = pd.DataFrame({level: raw[f"loss_{level}"].astype(float) for level in levels}, index=raw.index)
+    table["implied_rating"] = raw["implied_rating"]
+    table["expected_moodys"] = raw["rating_moodys"]
+    table["expected_sp"] = raw["rating_sp"]
     rank = {level: k for k, level in enumerate(levels)}
 
     def meets(row) -> bool | None:
-        expected = rank.get(_level(row["expected_sp"]))
+        expected = rank.get(_level(row["expected_sp"] or ""))
         if expected is None:
             return None
-        implied = rank.get(row["implied_rating"], len(levels))
-        return implied <= expected
+        return rank.get(row["implied_rating"], len(levels)) <= expected
 
     table["meets_expected"] = table.apply(meets, axis=1)
-    table.attrs["to"] = sorted({sc.scenario.to for sc in stresses})
-    table.attrs["levels"] = levels
-    table.attrs["descriptions"] = {level: sc.scenario.description for level, sc in zip(levels, stresses)}
+    table.attrs.update(to=[raw.attrs["to"]], levels=levels, pool=raw.attrs["pool"],
+                       criteria_source=criteria.source, criteria_file=Path(criteria.path).name or criteria.path,
+                       prepayment=[str(p) for p in criteria.timing.prepayment],
+                       liquidation_lag=criteria.timing.liquidation_lag)
     return table
 
 
@@ -177,3 +197,37 @@ def identical_groups(series: dict[str, np.ndarray], *, atol: float = 0.0) -> lis
         else:
             groups.append([name])
     return groups
+
+
+def realized_placement(mc_run, history_run):
+    """:func:`stress.metrics.place_in_distribution` of the one-path ``history_run`` in ``mc_run``'s paths.
+
+    Percentiles [fraction 0-1] of the realized path's collateral loss, each
+    class's loss and its minimum AFR margin among the Monte Carlo paths
+    (importance weights used when present), with standard errors.
+    """
+    from stress.metrics import place_in_distribution
+
+    return place_in_distribution(mc_run.ds, history_run.ds)
+
+
+def backtest_tables(tape, scenario: str = HISTORY_SCENARIO) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The pool on the realized path: ``(by calendar year, comparison with published figures, published file)``.
+
+    By year (:meth:`stress.backtest.BacktestResult.by_year`): cumulative
+    default and loss [fraction of the cut-off balance], CPR [annual], severity,
+    pool factor, over the scenario's history window (rates and home prices as
+    they happened; later years continue flat and are left out). Comparison:
+    :func:`stress.backtest.compare` against
+    ``stress/data/alt_a_2004_vintage_published.csv``.
+    """
+    from stress.backtest import PUBLISHED_FILE, backtest, compare
+    from stress.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    result = backtest(sc, tape=tape)
+    by_year = result.by_year()
+    last = getattr(sc.rates, "history_to", None)
+    if last:
+        by_year = by_year[by_year.index <= int(str(last)[:4])]
+    return by_year, compare(result), PUBLISHED_FILE

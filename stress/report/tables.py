@@ -24,6 +24,7 @@ __all__ = [
     "deal_terms", "deal_facts", "collateral_summary", "collateral_by_product", "deterministic_assumptions",
     "scenario_assumptions", "decrement", "afr_schedule", "excess_spread", "breakeven_matrix",
     "scenario_results", "monte_carlo_results", "monte_carlo_collateral", "afr_percentiles", "to_html",
+    "realized_placement", "backtest_by_year", "backtest_comparison", "call_table", "rating_pool_stresses",
     "is_numeric_column",
     "annualized_derivative_rate", "fixed", "period_date", "flatten_scenario", "deterministic_results",
     "deterministic_collateral", "group_label", "percent_outstanding", "prospectus_decrement", "class_cashflows",
@@ -394,7 +395,13 @@ def scenario_results(ds, deal) -> pd.DataFrame:
       any time; mean of each path's largest outstanding amount [USD].
     - First loss: payment month of the first write-down, earliest and median
       over the paths that have one.
+
+    Importance-sampled runs (``weight`` not all 1): means, shares and the
+    median are weighted (:mod:`stress.metrics` ``path_mean``, ``path_nanmean``,
+    ``path_quantiles``); "worst" and "earliest" are over the paths drawn.
     """
+    from stress.metrics import path_mean, path_nanmean, path_quantiles, path_weights
+
     original = np.array([t.balance for t in deal.tranches], dtype=np.float64)
     written = np.asarray(ds["writedown"].sum("period").values) / original[None, :]
     short = np.asarray(ds["interest_shortfall"].max("period").values)
@@ -402,19 +409,23 @@ def scenario_results(ds, deal) -> pd.DataFrame:
     wal = np.asarray(ds["wal_years"].values)
     first = np.asarray(ds["first_loss_period"].values)
     dates = np.asarray(ds["date"].values).astype("datetime64[M]")
+    w = path_weights(ds)  # importance-sampled runs: every mean, share and median weighted
+    mean = lambda x: float(path_mean(x, w)[0])  # noqa: E731
+    wal_mean = path_nanmean(wal, w)[0]
     rows = []
     for j, name in enumerate(str(t) for t in ds["tranche"].values):
-        hit = first[:, j][np.isfinite(first[:, j])].astype(int)
+        hit = np.isfinite(first[:, j])
+        median = int(round(float(path_quantiles(first[:, j], [0.5], w)[0]))) if hit.any() else 0
         rows.append({
             "Class": name,
-            "Write-down, mean (% orig.)": pct(written[:, j].mean(), 3),
+            "Write-down, mean (% orig.)": pct(mean(written[:, j]), 3),
             "Write-down, worst path (% orig.)": pct(written[:, j].max(), 3),
-            "Principal loss, mean (% orig.)": pct(loss[:, j].mean(), 3),
-            "Paths with interest shortfall": pct((short[:, j] > 0.005).mean(), 1),
-            "Max interest shortfall, mean (USD)": usd(short[:, j].mean()),
-            "WAL, mean (years)": DASH if not np.isfinite(wal[:, j]).any() else f"{np.nanmean(wal[:, j]):.2f}",
-            "First loss, earliest": str(dates[hit.min() - 1]) if hit.size else "no loss",
-            "First loss, median": str(dates[int(np.median(hit)) - 1]) if hit.size else "no loss",
+            "Principal loss, mean (% orig.)": pct(mean(loss[:, j]), 3),
+            "Paths with interest shortfall": pct(mean((short[:, j] > 0.005).astype(float)), 1),
+            "Max interest shortfall, mean (USD)": usd(mean(short[:, j])),
+            "WAL, mean (years)": DASH if not np.isfinite(wal_mean[j]) else f"{wal_mean[j]:.2f}",
+            "First loss, earliest": str(dates[int(first[hit, j].min()) - 1]) if hit.any() else "no loss",
+            "First loss, median": str(dates[median - 1]) if hit.any() else "no loss",
         })
     return pd.DataFrame(rows)
 
@@ -483,7 +494,7 @@ def afr_percentiles(ds, *, periods=(1, 6, 12, 24, 36, 48, 60)) -> pd.DataFrame:
     q = (0.01, 0.05, 0.5, 0.95, 0.99)
     n = int(np.flatnonzero(np.asarray(ds["bond_balance"].max("path").values) > 0.005).max(initial=0)) + 1
     chosen = [p for p in periods if p <= n]
-    sub = ds[["afr"]].isel(period=[p - 1 for p in chosen])
+    sub = ds[["afr"] + (["weight"] if "weight" in ds else [])].isel(period=[p - 1 for p in chosen])  # weighted
     values = np.asarray(afr_quantiles(sub, q=q).values)  # (q, period)
     dates = np.asarray(ds["date"].values)
     rows = []
@@ -672,7 +683,7 @@ def strat_beside_termsheet(computed: pd.DataFrame, printed, *, label: str = "Buc
 
 def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`stress.report.sources.rating_stress_table` formatted: loss and pass/fail per level, implied rating."""
-    levels = table.attrs.get("levels") or [c for c in table.columns if c.isupper() and c != "implied_rating"]
+    levels = table.attrs["levels"]
     rows = []
     for name, r in table.iterrows():
         row = {"Class": name,
@@ -682,6 +693,25 @@ def rating_stress(table: pd.DataFrame) -> pd.DataFrame:
         row["Implied rating"] = r["implied_rating"]
         met = r.get("meets_expected")
         row["Implied vs expected"] = DASH if met is None else ("at or above" if met else "below")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rating_pool_stresses(table: pd.DataFrame) -> pd.DataFrame:
+    """Per rating level, the pool stress of the loan-level method: default x severity = loss, and realized loss.
+
+    ``table`` is :func:`stress.report.sources.rating_stress_table`'s frame;
+    its ``attrs["pool"]`` holds each level's cumulative default, severity and
+    loss [fractions of the cut-off balance] and the collateral loss realized
+    in the deal run at each prepayment speed.
+    """
+    rows = []
+    for level in table.attrs.get("levels", []):
+        p = table.attrs["pool"][level]
+        row = {"Level": level, "Pool default (% of cut-off)": pct(p["cumulative_default"], 2),
+               "Severity": pct(p["severity"], 2), "Loss = default x severity": pct(p["loss"], 2)}
+        for speed in table.attrs.get("prepayment", []):
+            row[f"Realized loss, {speed}"] = pct(p[f"realized_loss {speed}"], 2)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -770,3 +800,99 @@ def to_html(frame: pd.DataFrame) -> str:
     body = "".join("<tr>" + "".join(f"<td{a}>{escape(str(v))}</td>" for a, v in zip(align, row)) + "</tr>"
                    for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# -- the realized path, the back-test and the call ------------------------------
+def _measure_label(measure: str) -> str:
+    if measure == "collateral_loss":
+        return "Cumulative collateral loss (% of cut-off)"
+    if measure == "min_afr_margin":
+        return "Minimum AFR margin over 1M LIBOR (annual)"
+    return f"Principal loss, {measure[len('loss_'):]} (% of original)"
+
+
+def realized_placement(placement) -> pd.DataFrame:
+    """:func:`stress.metrics.place_in_distribution` as rows: the realized value, its percentile ± SE, share below.
+
+    Percentile = share of Monte Carlo probability below the realized value
+    plus half the share equal to it (mid-rank).
+    """
+    rows = []
+    for k, measure in enumerate(str(m) for m in placement["measure"].values):
+        v = float(placement["history_value"].values[k])
+        rows.append({"Measure": _measure_label(measure),
+                     "Realized path": pct(v, 3),
+                     "Percentile in the Monte Carlo": pct(float(placement["percentile"].values[k]), 1,
+                                                          float(placement["std_error"].values[k])),
+                     "Paths below": pct(float(placement["below"].values[k]), 1),
+                     "Paths equal": pct(float(placement["equal"].values[k]), 1)})
+    return pd.DataFrame(rows)
+
+
+def backtest_by_year(by_year: pd.DataFrame) -> pd.DataFrame:
+    """The pool on the realized path per calendar year: cumulative default and loss, CPR, severity, pool factor."""
+    return pd.DataFrame({
+        "Year": [str(y) for y in by_year.index],
+        "Cumulative default (% of cut-off)": [pct(v, 2) for v in by_year["cumulative_default"]],
+        "Cumulative loss (% of cut-off)": [pct(v, 3) for v in by_year["cumulative_loss"]],
+        "CPR (annual)": [pct(v, 1) for v in by_year["cpr"]],
+        "Severity of the year's liquidations": [pct(v, 1) if _finite(v) else DASH for v in by_year["severity"]],
+        "Pool factor (year end)": [pct(v, 1) for v in by_year["pool_factor"]],
+    })
+
+
+_BACKTEST_METRIC = {"serious_delinquency_at_seasoning": "Serious delinquency (90+/FC/REO)",
+                    "cumulative_default": "Cumulative default", "cumulative_loss": "Cumulative loss",
+                    "cumulative_loss_lifetime": "Lifetime cumulative loss", "severity": "Loss severity",
+                    "cpr": "CPR (annual)"}
+
+
+def backtest_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`stress.backtest.compare` formatted: metric, window, published value or range, model, within.
+
+    The ``Source`` column numbers each row ``[n]``; the page's notes list the sources in that order.
+    """
+    rows = []
+    for k, (_, r) in enumerate(comparison.iterrows(), start=1):
+        if _finite(r.get("seasoning_months")):
+            window = f"at {r['seasoning_months']:.0f} months' seasoning"
+        elif isinstance(r.get("start"), str) and r["start"]:
+            window = f"{r['start']} to {r['end']}"
+        else:
+            window = "lifetime"
+        published = pct(r["low"], 2) if r["low"] == r["high"] else f"{pct(r['low'], 2)} to {pct(r['high'], 2)}"
+        rows.append({"Metric": _BACKTEST_METRIC.get(r["metric"], r["metric"]), "Window": window,
+                     "Published": published, "Model (realized path)": pct(r["model"], 2),
+                     "Within published": "yes" if r["inside"] else "no", "Source": f"[{k}]"})
+    return pd.DataFrame(rows)
+
+
+def call_table(ds, summary: dict | None = None) -> pd.DataFrame:
+    """The clean-up call of a run as Item / Value rows: rule, exercise probability ± SE, when it was exercised.
+
+    From :func:`stress.metrics.call_summary` (weighted when the run is
+    importance-sampled) and the weighted 10th / 50th / 90th percentiles of the
+    call date among the paths that called.
+    """
+    from stress.metrics import call_summary, path_quantiles, path_weights
+
+    c = call_summary(ds)
+    rule = c.get("rule") or (summary or {}).get("call", {}).get("rule") or DASH
+    rows = [("Call rule (scenario key call)", str(rule))]
+    if "exercise_probability" not in c:
+        rows.append(("Exercise probability", "not recorded in this run"))
+        return pd.DataFrame(rows, columns=["Item", "Value"])
+    rows.append(("Exercise probability (share of paths that called)",
+                 pct(c["exercise_probability"], 1, c["exercise_probability_se"])))
+    periods = np.asarray(ds["call_period"].values, dtype=float)
+    dates = np.asarray(ds["date"].values)
+    if np.isfinite(periods).any():
+        w = path_weights(ds)
+        q = path_quantiles(periods, [0.1, 0.5, 0.9], w)
+        rows.append(("Call date: 10th / median / 90th percentile of the paths that called",
+                     " / ".join(period_date(dates, v) for v in q)))
+        rows.append(("Earliest / latest call date", f"{period_date(dates, np.nanmin(periods))} / "
+                                                     f"{period_date(dates, np.nanmax(periods))}"))
+    else:
+        rows.append(("Call date", "no path called"))
+    return pd.DataFrame(rows, columns=["Item", "Value"])
