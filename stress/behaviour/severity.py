@@ -5,7 +5,7 @@
     proceeds = V0 x HPI(liquidation month) x (1 - distressed_haircut) / B
     advances = lag x (note rate - servicing fee) / 12   (accrued interest: repaid to the servicer if
                advanced, foregone by the trust if not; counted either way so severity is monotone in HPI)
-    costs    = foreclosure_cost     (fair_value_sale_cost with a fair-value sale)
+    costs    = foreclosure_cost     (fair_value_sale_cost for a fair-value sale, at its own month)
     MI       = coverage x (1 + costs + advances)   on insured loans (the claim: balance, advances, costs)
     severity = max(0, min(max_severity, 1 + costs + advances - proceeds - MI))
 
@@ -18,7 +18,9 @@ the servicer out of the trust's other collections, which we do not model.
 
 Primary MI coverage by original LTV (:func:`mi_coverage`): standard GSE
 coverage levels for 30-year loans, in ``[severity]`` of the behaviour file.
-With the servicer buy-out option (2004-10 amendment) the severity is 0.
+A loan bought by the servicer (:mod:`stress.servicing`) leaves at the
+Repurchase Price with no loss; one sold at fair value takes
+:func:`severity` with ``fair_value_sale=True``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 
 from stress.behaviour.params import BehaviourParams
 
-__all__ = ["mi_coverage", "advance_recoverable", "advance_months", "severity"]
+__all__ = ["mi_coverage", "advance_recoverable", "advance_months", "severity", "value_covers_price"]
 
 
 def mi_coverage(ltv, mi_insured, params: BehaviourParams) -> np.ndarray:
@@ -40,27 +42,24 @@ def mi_coverage(ltv, mi_insured, params: BehaviourParams) -> np.ndarray:
     return np.where(np.asarray(mi_insured, dtype=bool), cov, 0.0)
 
 
-def _cost(params: BehaviourParams) -> float:
-    return params.severity.fair_value_sale_cost if params.servicing.fair_value_sale else params.severity.foreclosure_cost
-
-
 def advance_recoverable(*, ltv0, hpi_liquidation, advance_rate, params: BehaviourParams):
     """Whether the servicer advances on a defaulted loan: advancing on, and proceeds >= costs + advances."""
     sp = params.severity
-    lag = params.servicing.effective_liquidation_lag()
+    lag = params.servicing.liquidation_lag
     proceeds = (1.0 - sp.distressed_haircut) * np.asarray(hpi_liquidation) / np.asarray(ltv0)
     advances = lag * np.asarray(advance_rate) / 12.0
-    return params.servicing.advancing & (proceeds >= _cost(params) + advances)
+    return params.servicing.advancing & (proceeds >= sp.foreclosure_cost + advances)
 
 
 def advance_months(*, ltv0, hpi_liquidation, advance_rate, params: BehaviourParams):
-    """Months of advances repaid out of the proceeds: the effective lag, or 0 when not advanced."""
-    lag = params.servicing.effective_liquidation_lag()
+    """Months of advances repaid out of the proceeds: the liquidation lag, or 0 when not advanced."""
+    lag = params.servicing.liquidation_lag
     ok = advance_recoverable(ltv0=ltv0, hpi_liquidation=hpi_liquidation, advance_rate=advance_rate, params=params)
     return np.where(ok, float(lag), 0.0)
 
 
-def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: BehaviourParams, multiplier=1.0):
+def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: BehaviourParams, multiplier=1.0,
+             fair_value_sale: bool = False):
     """Severity [decimal of the defaulted balance].
 
     Parameters
@@ -68,19 +67,30 @@ def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: Behaviour
     ltv0 : array_like
         Borrower balance at default / original property value (the LTV at HPI 1).
     hpi_liquidation : array_like
-        HPI of the loan's region in the liquidation month (1 at cut-off).
+        HPI of the loan's region in the liquidation (or sale) month (1 at cut-off).
     advance_rate : array_like
         Note rate less servicing fee at default [annual, decimal], floored at 0.
     coverage : array_like
         MI coverage from :func:`mi_coverage`.
     multiplier : float
         Scenario multiple (mode 2), applied before the [0, max_severity] bounds.
+    fair_value_sale : bool
+        The loan is sold at fair value (:mod:`stress.servicing`) ``fair_value_months``
+        after default with ``fair_value_sale_cost``, instead of foreclosed
+        ``liquidation_lag`` months after default with ``foreclosure_cost``.
     """
-    sp = params.severity
-    if params.servicing.servicer_buyout_90plus:
-        return np.zeros(np.broadcast(ltv0, hpi_liquidation).shape)
+    sp, sv = params.severity, params.servicing
+    months = sv.fair_value_months if fair_value_sale else sv.liquidation_lag
+    cost = sp.fair_value_sale_cost if fair_value_sale else sp.foreclosure_cost
     proceeds = (1.0 - sp.distressed_haircut) * np.asarray(hpi_liquidation) / np.asarray(ltv0)
-    lag = params.servicing.effective_liquidation_lag()
-    claim = 1.0 + _cost(params) + lag * np.asarray(advance_rate) / 12.0
+    claim = 1.0 + cost + months * np.asarray(advance_rate) / 12.0
     raw = (claim - proceeds - np.asarray(coverage) * claim) * multiplier
     return np.maximum(0.0, np.minimum(sp.max_severity, raw))
+
+
+def value_covers_price(*, ltv0, hpi, advance_rate, months, params: BehaviourParams):
+    """The servicer's buy test (:mod:`stress.servicing`, rule ``"value"``): the home at ``hpi`` less
+    ``foreclosure_cost`` is worth at least the Repurchase Price, balance plus ``months`` of accrued
+    interest at ``advance_rate`` (per dollar of defaulted balance)."""
+    value = np.asarray(hpi) / np.asarray(ltv0) * (1.0 - params.severity.foreclosure_cost)
+    return value >= 1.0 + months * np.asarray(advance_rate) / 12.0
