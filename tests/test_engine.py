@@ -12,6 +12,8 @@ import time
 import tomllib
 
 import numpy as np
+
+from stress.pool import principal_remittance
 import pytest
 
 from stress.cashflows import run_cashflows
@@ -66,8 +68,8 @@ def test_chunking_and_scheduler_invariance(small):
 def test_cash_conservation_on_every_path(small):
     ctx = build_context(small)
     _, pool, bonds, call = chunk_cashflows(ctx, np.arange(8))
-    collections = (pool["scheduled_interest"] + pool["advanced_interest"] + pool["scheduled_principal"]
-                   + pool["prepayment"] + pool["recovery"] + bonds.derivative_income + bonds.call_proceeds)
+    collections = (pool["scheduled_interest"] + pool["advanced_interest"] + pool["repurchase_interest"]
+                   + principal_remittance(pool) + bonds.derivative_income + bonds.call_proceeds)
     fees = (pool["servicing_fee"] + pool["master_servicing_fee"] + pool["trustee_fee"] + pool["lpmi_premium"]
             + bonds.derivative_fee)
     gap = collections - fees - bonds.cash_out()
