@@ -12,13 +12,12 @@ import time
 import tomllib
 
 import numpy as np
-
-from stress.pool import principal_remittance
 import pytest
 
 from stress.cashflows import run_cashflows
 from stress.engine import ChunkError, build_context, chunk_cashflows, run_monte_carlo
 from stress.errors import ScenarioError
+from stress.pool import principal_remittance
 from stress.scenario import parse_scenario, scenario_path
 
 BASE = tomllib.loads(scenario_path("base").read_text())

@@ -77,12 +77,23 @@ Model state per path (modes 1 and 2), all at the start of the month:
 Severity is computed when the loan defaults, for the cohort that defaulted
 that month, from the HPI of the liquidation month (known: the path is an
 input; clamped to the last column) and the rate at default, and stored with the
-cohort in the ring buffer with its loss; advances are made on a cohort only if
-it looks recoverable (see :mod:`stress.behaviour.severity`), tracked as a
-second delinquent balance (the severity counts the lag's accrued interest
-either way). Mode 1 and 2 round reset rates to 1/8% (``rounding`` as passed). Servicing options: ``coef[C_LOSS_FREE] = 1`` (the
-90+ day buy-out at par) makes every model severity 0; the lag and the cost
-are set on the Python side.
+cohort in the ring buffer with its loss; advances (interest and scheduled
+principal, the one-path kernel's convention 3) are made on a cohort only if it
+looks recoverable (see :mod:`stress.behaviour.severity`), and such a cohort is
+kept in units of the loan's scheduled balance so that it amortizes (the
+severity counts the lag's accrued interest either way). In mode 0 the loss is
+the severity vector of the liquidation month, as in the one-path kernel.
+Reset rates are rounded by ``rounding`` (the deal file's ``rate_rounding``).
+
+Servicer options (:mod:`stress.servicing`, ``options``; pass A4, skipped when
+all are off): each month's cohort is split among the 1% purchase, the 90+ day
+buy-out, the fair-value sale and foreclosure, in that order, each part filed in
+the ring at the month it leaves. With the models the ``"value"`` rules read the
+path: the buy-out and purchase compare the home at the HPI of their month
+(``ltv0``, less ``liquidation_cost``) with the Repurchase Price; the
+fair-value sale compares its severity (``fair_value_cost``, its months of
+interest, the HPI of its month, the mode-2 multiplier of its month) with the
+foreclosure severity. In mode 0 they are the one-path kernel's tests.
 
 Transcendentals in the inner loop: none. The two logistics (refinance S-curve
 and default hazard) read a 2049-point table with linear interpolation
