@@ -308,6 +308,7 @@ def _project_pool(
     fv_share, fv_by_value, fv_m = options[O_FAIR_VALUE_SHARE], options[O_FAIR_VALUE_BY_VALUE] != 0.0, \
         int(options[O_FAIR_VALUE_MONTHS])
     pur_by_value, pur_m = options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS])
+    any_option = buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0
 
     for l in range(n_loans):
         performing = balance[l]
@@ -330,7 +331,9 @@ def _project_pool(
         delinquent_na = 0.0   # delinquent balance not advanced [USD]
         delinquent_units = 0.0  # advanced delinquent balance, in units of ``unit`` [USD per unit]
         months_after_payoff = 0
-        ring[:, :] = 0.0
+        last_filed = -1  # month a cohort last entered the pipeline (-1: never)
+        ring[:, :] = 0.0  # a pipeline cut off by the horizon must not leak into the next loan
+        slot = 0  # t % ring_len, kept by increment
 
         for t in range(n_periods):
             # -- 1. ARM reset: an adjustment at month a = t (1-based months) applies from month t + 1,
@@ -380,59 +383,74 @@ def _project_pool(
             payment *= keep_prepay[t]
 
             # -- 3. the pipeline: split this month's cohort among the routes, then take out what is due.
-            sev_foreclosure = severity[min(t + lag, n_periods - 1)]
-            sev_fair_value = severity[min(t + fv_m, n_periods - 1)]
-            pays = _vector_value_covers_price(sev_foreclosure, advance_rate, pur_m)
-            g = _exercised(purchase_share[t], pur_by_value, pays, pur_m < lag)
-            if pur_m < lag and (pays or not pur_by_value):
-                row[_PURCHASE_ELIGIBLE] += defaulted
-            b = _exercised(buy_share, buy_by_value,
-                           _vector_value_covers_price(sev_foreclosure, advance_rate, buy_m), buy_m < lag)
-            f = _exercised(fv_share, fv_by_value, sev_fair_value <= sev_foreclosure, fv_m < lag)
-            d_purchase = defaulted * g
-            rest = defaulted - d_purchase
-            d_buyout = rest * b
-            rest -= d_buyout
-            d_fair_value = rest * f
-            d_foreclosure = rest - d_fair_value
-            inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
-            if advancing:  # advanced cohorts are kept in units of the scheduled balance
-                filed_na = 0.0
-                filed_units = defaulted * inv_unit
-                ring[R_UNITS, (t + lag) % ring_len] += d_foreclosure * inv_unit
-                ring[R_UNITS, (t + fv_m) % ring_len] += d_fair_value * inv_unit
-                ring[R_BUY_UNITS, (t + buy_m) % ring_len] += d_buyout * inv_unit
-                ring[R_BUY_UNITS, (t + pur_m) % ring_len] += d_purchase * inv_unit
-            else:
-                filed_na = defaulted
-                filed_units = 0.0
-                ring[R_NA, (t + lag) % ring_len] += d_foreclosure
-                ring[R_NA, (t + fv_m) % ring_len] += d_fair_value
-                ring[R_BUY_NA, (t + buy_m) % ring_len] += d_buyout
-                ring[R_BUY_NA, (t + pur_m) % ring_len] += d_purchase
-                # accrued interest not advanced, paid with the Repurchase Price
-                ring[R_BUY_INTEREST, (t + buy_m) % ring_len] += d_buyout * (buy_m * advance_rate / 12.0)
-                ring[R_BUY_INTEREST, (t + pur_m) % ring_len] += d_purchase * (pur_m * advance_rate / 12.0)
-            ring[R_LOSS, (t + lag) % ring_len] += d_foreclosure * sev_foreclosure
-            ring[R_LOSS, (t + fv_m) % ring_len] += d_fair_value * sev_fair_value
+            #       Both only when there is something to do (a loan that never defaults skips them; the
+            #       many-path kernel adds the same amounts, zeros included, so mode 0 stays bit for bit).
+            filed_na = 0.0
+            filed_units = 0.0
+            if defaulted > 0.0:
+                last_filed = t
+                sev_foreclosure = severity[min(t + lag, n_periods - 1)]
+                inv_unit = 0.0
+                if advancing:  # advanced cohorts are kept in units of the scheduled balance
+                    inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
+                    filed_units = defaulted * inv_unit
+                else:
+                    filed_na = defaulted
+                d_foreclosure = defaulted
+                if any_option:
+                    sev_fair_value = severity[min(t + fv_m, n_periods - 1)]
+                    pays = _vector_value_covers_price(sev_foreclosure, advance_rate, pur_m)
+                    g = _exercised(purchase_share[t], pur_by_value, pays, pur_m < lag)
+                    if pur_m < lag and (pays or not pur_by_value):
+                        row[_PURCHASE_ELIGIBLE] += defaulted
+                    b = _exercised(buy_share, buy_by_value,
+                                   _vector_value_covers_price(sev_foreclosure, advance_rate, buy_m), buy_m < lag)
+                    f = _exercised(fv_share, fv_by_value, sev_fair_value <= sev_foreclosure, fv_m < lag)
+                    d_purchase = defaulted * g
+                    rest = defaulted - d_purchase
+                    d_buyout = rest * b
+                    rest -= d_buyout
+                    d_fair_value = rest * f
+                    d_foreclosure = rest - d_fair_value
+                    if advancing:
+                        ring[R_UNITS, (t + fv_m) % ring_len] += d_fair_value * inv_unit
+                        ring[R_BUY_UNITS, (t + buy_m) % ring_len] += d_buyout * inv_unit
+                        ring[R_BUY_UNITS, (t + pur_m) % ring_len] += d_purchase * inv_unit
+                    else:
+                        ring[R_NA, (t + fv_m) % ring_len] += d_fair_value
+                        ring[R_BUY_NA, (t + buy_m) % ring_len] += d_buyout
+                        ring[R_BUY_NA, (t + pur_m) % ring_len] += d_purchase
+                        # accrued interest not advanced, paid with the Repurchase Price
+                        ring[R_BUY_INTEREST, (t + buy_m) % ring_len] += d_buyout * (buy_m * advance_rate / 12.0)
+                        ring[R_BUY_INTEREST, (t + pur_m) % ring_len] += d_purchase * (pur_m * advance_rate / 12.0)
+                    ring[R_LOSS, (t + fv_m) % ring_len] += d_fair_value * sev_fair_value
+                slot_in = slot - 1 if slot > 0 else lag  # (t + lag) % ring_len, without a division
+                if advancing:
+                    ring[R_UNITS, slot_in] += d_foreclosure * inv_unit
+                else:
+                    ring[R_NA, slot_in] += d_foreclosure
+                ring[R_LOSS, slot_in] += d_foreclosure * sev_foreclosure
 
-            slot = t % ring_len
-            out_na = ring[R_NA, slot] + ring[R_BUY_NA, slot]
-            out_units = ring[R_UNITS, slot] + ring[R_BUY_UNITS, slot]
-            # Stated balance at liquidation; the advanced principal is repaid to the servicer out of the
-            # proceeds first, so the trust's loss on the cohort stays severity x the defaulted balance
-            # (never more than the stated balance: an unrecoverable rest is the servicer's).
-            liquidated = ring[R_NA, slot] + ring[R_UNITS, slot] * unit_start
-            loss = min(ring[R_LOSS, slot], liquidated)
-            repurchased = ring[R_BUY_NA, slot] + ring[R_BUY_UNITS, slot] * unit_start
-            repurchase_interest = ring[R_BUY_INTEREST, slot]
-            ring[:, slot] = 0.0
-            delinquent_na += filed_na - out_na
-            if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
-                delinquent_na = 0.0
-            delinquent_units += filed_units - out_units
-            if delinquent_units < 0.0:
-                delinquent_units = 0.0
+            if last_filed >= 0 and t <= last_filed + lag:  # the pipeline may hold a cohort due now
+                out_na = ring[R_NA, slot] + ring[R_BUY_NA, slot]
+                out_units = ring[R_UNITS, slot] + ring[R_BUY_UNITS, slot]
+                # Stated balance at liquidation; the advanced principal is repaid to the servicer out of the
+                # proceeds first, so the trust's loss on the cohort stays severity x the defaulted balance
+                # (never more than the stated balance: an unrecoverable rest is the servicer's).
+                liquidated = ring[R_NA, slot] + ring[R_UNITS, slot] * unit_start
+                row[OUT_LIQUIDATED_BALANCE] += liquidated
+                row[OUT_REALIZED_LOSS] += min(ring[R_LOSS, slot], liquidated)
+                row[OUT_REPURCHASED_BALANCE] += ring[R_BUY_NA, slot] + ring[R_BUY_UNITS, slot] * unit_start
+                row[OUT_REPURCHASE_INTEREST] += ring[R_BUY_INTEREST, slot]
+                for r in range(N_RING):
+                    ring[r, slot] = 0.0
+                delinquent_na += filed_na - out_na
+                if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
+                    delinquent_na = 0.0
+                delinquent_units += filed_units - out_units
+                if delinquent_units < 0.0:
+                    delinquent_units = 0.0
+            slot = slot + 1 if slot < lag else 0  # t % ring_len for the next month
 
             # -- 5. interest, advances and fees.
             row[OUT_SCHEDULED_INTEREST] += interest
@@ -446,10 +464,6 @@ def _project_pool(
             row[OUT_SCHEDULED_PRINCIPAL] += scheduled
             row[OUT_PREPAYMENT] += prepaid
             row[OUT_DEFAULT_BALANCE] += defaulted
-            row[OUT_LIQUIDATED_BALANCE] += liquidated
-            row[OUT_REALIZED_LOSS] += loss
-            row[OUT_REPURCHASED_BALANCE] += repurchased
-            row[OUT_REPURCHASE_INTEREST] += repurchase_interest
             row[OUT_BALANCE_END] += performing + delinquent_na + delinquent_units * unit
 
             # Paid off (scheduled, prepaid or defaulted out) and its pipeline empty: next loan.

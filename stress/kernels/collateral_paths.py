@@ -153,11 +153,11 @@ TILE = 32
     S_UNIT, S_UNIT_PAYMENT,
     # per month inputs and intermediates of the models and the servicer options
     S_HPI_NOW, S_HPI_LIQ, S_MORTGAGE_RATE, S_SEV_MULT, S_X_DEFAULT, S_X_REFI, S_LTV0, S_BURN, S_SPIKE, S_SMM_BASE,
-    S_SEV_FV, S_FRAC_PURCHASE, S_FRAC_BUYOUT, S_FRAC_FAIR_VALUE, S_ELIGIBLE,
+    S_SEV_FV, S_FRAC_PURCHASE, S_FRAC_BUYOUT, S_FRAC_FAIR_VALUE, S_ELIGIBLE, S_DEFAULTED, S_INV_UNIT,
     # the month's cohorts due out of the ring (pass B0)
     S_OUT_NA, S_OUT_UNITS, S_OUT_LOSS, S_OUT_BUY_NA, S_OUT_BUY_UNITS, S_OUT_BUY_INTEREST,
-) = range(40)
-N_STATE = 40
+) = range(42)
+N_STATE = 42
 # Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]`` (rows as the one-path kernel's):
 # slot (s + offset) % (lag + 1) holds the part of the cohort defaulted in period index s that leaves
 # ``offset`` months later (lag: foreclosure; the option months: the servicer's routes).
@@ -378,6 +378,8 @@ def _project_tile(
     o_b = S_FRAC_BUYOUT * TILE
     o_f = S_FRAC_FAIR_VALUE * TILE
     o_elig = S_ELIGIBLE * TILE
+    o_def = S_DEFAULTED * TILE
+    o_inv_unit = S_INV_UNIT * TILE
     o_out_na = S_OUT_NA * TILE
     o_out_units = S_OUT_UNITS * TILE
     o_out_loss = S_OUT_LOSS * TILE
@@ -412,6 +414,9 @@ def _project_tile(
         st[o_b + q] = 0.0
         st[o_f + q] = 0.0
         st[o_elig + q] = 0.0
+        st[o_out_buy_na + q] = 0.0  # the bought rows stay 0 unless an option is on (pass B0)
+        st[o_out_buy_units + q] = 0.0
+        st[o_out_buy_int + q] = 0.0
 
     for l in range(n_loans):
         svc = servicing_fee_rate[l]
@@ -624,19 +629,15 @@ def _project_tile(
                 st[o_out_na + q] = ring_out[R_NA * TILE + q]
                 st[o_out_units + q] = ring_out[R_UNITS * TILE + q]
                 st[o_out_loss + q] = ring_out[R_LOSS * TILE + q]
-                st[o_out_buy_na + q] = ring_out[R_BUY_NA * TILE + q]
-                st[o_out_buy_units + q] = ring_out[R_BUY_UNITS * TILE + q]
-                st[o_out_buy_int + q] = ring_out[R_BUY_INTEREST * TILE + q]
+            if any_option:
+                for q in range(n_tile):
+                    st[o_out_buy_na + q] = ring_out[R_BUY_NA * TILE + q]
+                    st[o_out_buy_units + q] = ring_out[R_BUY_UNITS * TILE + q]
+                    st[o_out_buy_int + q] = ring_out[R_BUY_INTEREST * TILE + q]
             for j in range(N_RING * TILE):
                 ring_out[j] = 0.0
             o_c = ((t + lag) % ring_len) * N_RING * TILE
-            o_fv = ((t + fv_m) % ring_len) * N_RING * TILE
-            o_buy = ((t + buy_m) % ring_len) * N_RING * TILE
-            o_pur = ((t + pur_m) % ring_len) * N_RING * TILE
             ring_c = ring[o_c:o_c + N_RING * TILE]
-            ring_fv = ring[o_fv:o_fv + N_RING * TILE]
-            ring_buy = ring[o_buy:o_buy + N_RING * TILE]
-            ring_pur = ring[o_pur:o_pur + N_RING * TILE]
             # Pass B: the cash flows.
             col = acc[t * N_COLUMNS * TILE:(t + 1) * N_COLUMNS * TILE]
             last = term - t <= 1
@@ -682,25 +683,18 @@ def _project_tile(
                 rest = defaulted - d_purchase
                 d_buyout = rest * st[o_b + q]
                 rest -= d_buyout
-                d_fair_value = rest * st[o_f + q]
-                d_foreclosure = rest - d_fair_value
+                d_foreclosure = rest - rest * st[o_f + q]
                 inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
                 adv = st[o_adv_ok + q]
                 na = 1.0 - adv
-                adv_rate = max(rate_q - svc, 0.0)
                 col[_PURCHASE_ELIGIBLE * TILE + q] += defaulted * st[o_elig + q]
+                # foreclosure part into the ring here (lag 0: it leaves now, x 0.0); the options' parts in
+                # pass C (more views of the ring in this loop would stop the vectorizer: they may alias)
                 ring_c[R_UNITS * TILE + q] += d_foreclosure * inv_unit * adv * filed
-                ring_fv[R_UNITS * TILE + q] += d_fair_value * inv_unit * adv
-                ring_buy[R_BUY_UNITS * TILE + q] += d_buyout * inv_unit * adv
-                ring_pur[R_BUY_UNITS * TILE + q] += d_purchase * inv_unit * adv
                 ring_c[R_NA * TILE + q] += d_foreclosure * na * filed
-                ring_fv[R_NA * TILE + q] += d_fair_value * na
-                ring_buy[R_BUY_NA * TILE + q] += d_buyout * na
-                ring_pur[R_BUY_NA * TILE + q] += d_purchase * na
-                ring_buy[R_BUY_INTEREST * TILE + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
-                ring_pur[R_BUY_INTEREST * TILE + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
                 ring_c[R_LOSS * TILE + q] += d_foreclosure * st[o_sev + q] * filed
-                ring_fv[R_LOSS * TILE + q] += d_fair_value * st[o_sev_fv + q]
+                st[o_def + q] = defaulted
+                st[o_inv_unit + q] = inv_unit
                 now = 1.0 - filed
                 liq_na = st[o_out_na + q] + d_foreclosure * na * now
                 liq_units = st[o_out_units + q] + d_foreclosure * inv_unit * adv * now
@@ -745,3 +739,29 @@ def _project_tile(
                 st[o_del_units + q] = 0.0 if empty else delinquent_units
                 st[o_unit + q] = unit
                 st[o_perf + q] = 0.0 if gone else perf
+
+            # Pass C: the servicer's routes, filed where each part leaves, in the one-path kernel's order.
+            if any_option:
+                o_fv = ((t + fv_m) % ring_len) * N_RING * TILE
+                o_buy = ((t + buy_m) % ring_len) * N_RING * TILE
+                o_pur = ((t + pur_m) % ring_len) * N_RING * TILE
+                for q in range(n_tile):
+                    defaulted = st[o_def + q]
+                    d_purchase = defaulted * st[o_g + q]
+                    rest = defaulted - d_purchase
+                    d_buyout = rest * st[o_b + q]
+                    rest -= d_buyout
+                    d_fair_value = rest * st[o_f + q]
+                    inv_unit = st[o_inv_unit + q]
+                    adv = st[o_adv_ok + q]
+                    na = 1.0 - adv
+                    adv_rate = max(st[o_rate + q] - svc, 0.0)
+                    ring[o_fv + R_UNITS * TILE + q] += d_fair_value * inv_unit * adv
+                    ring[o_buy + R_BUY_UNITS * TILE + q] += d_buyout * inv_unit * adv
+                    ring[o_pur + R_BUY_UNITS * TILE + q] += d_purchase * inv_unit * adv
+                    ring[o_fv + R_NA * TILE + q] += d_fair_value * na
+                    ring[o_buy + R_BUY_NA * TILE + q] += d_buyout * na
+                    ring[o_pur + R_BUY_NA * TILE + q] += d_purchase * na
+                    ring[o_buy + R_BUY_INTEREST * TILE + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
+                    ring[o_pur + R_BUY_INTEREST * TILE + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
+                    ring[o_fv + R_LOSS * TILE + q] += d_fair_value * st[o_sev_fv + q]
