@@ -150,3 +150,44 @@ def test_fee_rates_are_the_deal_files(deal, tape, curve, key, output):
 
     loans = prepare_loans(tape, BehaviourParams()).loans
     assert getattr(loans, key) == getattr(deal.collateral, key)
+
+
+# -- the command line takes the options from a scenario --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tape_file(tape, tmp_path_factory):
+    from stress.collateral.tape import write_tape
+
+    return write_tape(tape, tmp_path_factory.mktemp("tape") / "tape.parquet")
+
+
+def test_cashflows_cli_takes_the_options(tape_file, tmp_path):
+    from stress.cli import main
+
+    csv = tmp_path / "p.csv"
+    args = ["cashflows", "--tape", str(tape_file), "--ppc", "100", "--cdr", "10", "--severity", "45", "--lag", "12",
+            "--no-advancing", "--to", "maturity", "--periods", str(csv)]
+    assert main(args + ["--servicing", "servicer_buyout_share"]) == 0
+    p = pd.read_csv(csv)
+    # servicer_buyout_share: half of each month's defaults bought 3 months later at par (not advanced) plus
+    # 3 months of interest at the note rate less the servicing fee.
+    np.testing.assert_allclose(p["repurchased_balance"].to_numpy()[3:40], 0.5 * p["default_balance"].to_numpy()[:37],
+                               rtol=1e-12)
+    assert (p["repurchase_interest"].to_numpy()[3:40] > 0).all()
+    assert main(args) == 0
+    assert (pd.read_csv(csv)["repurchased_balance"] == 0).all()
+
+
+def test_breakeven_cli_takes_the_options(tape_file, capsys):
+    from stress.cli import main
+
+    args = ["breakeven", "--tape", str(tape_file), "--severities", "45", "--ppc", "100", "--rate-cases", "forward",
+            "--no-ratings", "--json"]
+    import json
+
+    assert main(args) == 0
+    plain = {r["tranche"]: r["breakeven_cdr"] for r in json.loads(capsys.readouterr().out)["breakeven"]}
+    assert main(args + ["--servicing", "servicer_buyout_share"]) == 0
+    bought = {r["tranche"]: r["breakeven_cdr"] for r in json.loads(capsys.readouterr().out)["breakeven"]}
+    # Half of the defaults leave at par: each class survives a higher CDR.
+    assert all(bought[name] > plain[name] for name in plain)
