@@ -16,8 +16,8 @@ Each of ``prepayment``, ``default`` and ``severity`` is one of
 
   * ``"PSA"`` (prepayment): CPR 0.2% in month 1 of loan age, rising 0.2% a
     month to 6% at month 30, flat after;
-  * ``"PPC"`` (prepayment): the deal's pricing speed, 30% CPR flat
-    (100 PPC = 30% CPR);
+  * ``"PPC"`` (prepayment): the deal's pricing speed, flat (the deal file's
+    ``[collateral].pricing_speed_cpr``: 100 PPC = 30% CPR for the reference deal);
   * ``"SDA"`` (default): CDR 0.02% in month 1, rising to 0.6% at month 30,
     flat to month 60, falling 0.0095% a month to 0.03% at month 120, flat after.
 
