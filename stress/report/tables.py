@@ -148,6 +148,11 @@ def collateral_by_product(tape: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- assumptions --------------------------------------------------------------
+def _option(amount, rule) -> str:
+    """A servicer option as a scenario states it: "off", or its share / limit and exercise rule."""
+    return "off" if amount is None or amount == 0 else f"{amount:g} by {rule or 'value'}"
+
+
 def _assumption_text(a) -> dict:
     return {
         "Prepayment": str(a.prepayment) if not isinstance(a.prepayment, float) else f"{a.prepayment:.1%} CPR",
@@ -221,8 +226,9 @@ def scenario_assumptions(runs) -> pd.DataFrame:
                     col[f"{label} multiplier"] = f"{m.value:g}x from month {m.from_month}"
                 col["Liquidation lag"] = "model" if b.liquidation_lag is None else f"{b.liquidation_lag} months"
                 col["Servicer advancing"] = "model" if b.advancing is None else ("yes" if b.advancing else "no")
-            col["Servicer buyout 90+ / fair-value sale"] = (
-                f"{'on' if b.servicer_buyout_90plus else 'off'} / {'on' if b.fair_value_sale else 'off'}")
+            col["Servicer buy-out 90+ / fair-value sale / 1% purchase"] = (
+                f"{_option(b.buyout_share, b.buyout_rule)} / {_option(b.fair_value_share, b.fair_value_rule)} / "
+                f"{_option(b.purchase_limit, b.purchase_rule)}")
         columns[run.name] = col
     frame = pd.DataFrame(columns).fillna(DASH)
     frame.insert(0, "Assumption", frame.index)
