@@ -174,7 +174,7 @@ def test_cashflows_cli_takes_the_options(tape_file, tmp_path):
     np.testing.assert_allclose(p["repurchased_balance"].to_numpy()[3:40], 0.5 * p["default_balance"].to_numpy()[:37],
                                rtol=1e-12)
     assert (p["repurchase_interest"].to_numpy()[3:40] > 0).all()
-    assert main(args) == 0
+    assert main(args + ["--overwrite"]) == 0  # the same --periods file again: writers never replace unasked
     assert (pd.read_csv(csv)["repurchased_balance"] == 0).all()
 
 
