@@ -460,10 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
     be.set_defaults(func=_cmd_breakeven)
 
     rt = sub.add_parser("ratings", help="rating-level stresses (loan-level FF x LS) per class, to maturity")
-    rt.add_argument("--deal", default=None)
-    rt.add_argument("--tape", default=None)
+    rt.add_argument("--deal", default=None, help="deal TOML (default: the reference deal)")
+    rt.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
     rt.add_argument("--criteria", default=None, help="rating-criteria TOML (default: scenarios/ratings/agency_levels)")
-    rt.add_argument("--json", action="store_true")
+    rt.add_argument("--json", action="store_true", help="machine-readable output")
     rt.set_defaults(func=_cmd_ratings)
 
     from stress.report.cli_hook import add_report_parser
