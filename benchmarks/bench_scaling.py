@@ -73,6 +73,7 @@ def _timed(fn, repeat: int = 1, clock=time.perf_counter) -> float:
 
 def numba_vs_numpy(bl, params, n_paths: int, n_months: int) -> None:
     from benchmarks.numpy_twin import project_pool_paths_numpy
+    from stress.assumptions import reference_collateral
 
     rates, hpi = inputs(n_paths, n_months)
     sv = params.servicing
@@ -84,8 +85,9 @@ def numba_vs_numpy(bl, params, n_paths: int, n_months: int) -> None:
 
     def twin():
         result["n"] = project_pool_paths_numpy(bl, rates, mortgage_rate(rates, params), hpi, coefficients(params),
-                                               n_periods=n_months, lag=sv.effective_liquidation_lag(),
-                                               advancing=sv.advancing)
+                                               n_periods=n_months, lag=sv.liquidation_lag,
+                                               advancing=sv.advancing, rounding=reference_collateral().rate_rounding,
+                                               options=sv.options)
 
     t_kernel = _timed(kernel, 2, time.process_time)
     t_twin = _timed(twin, 1, time.process_time)

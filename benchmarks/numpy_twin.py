@@ -26,7 +26,7 @@ import numpy as np
 from stress.behaviour.logistic import logistic
 from stress.kernels.collateral_paths import (
     C_AGE_PEAK, C_AGE_SLOPE, C_BASE_SMM, C_BURNOUT, C_COST, C_DEFAULT_LTV_REF, C_EQUITY_CAP, C_EQUITY_FLOOR,
-    C_EQUITY_SLOPE, C_HAIRCUT, C_LOSS_FREE, C_LTV_SLOPE, C_MAX_MDR, C_MAX_SEVERITY, C_MAX_SMM, C_PENALTY_EXPIRY_MONTHS,
+    C_EQUITY_SLOPE, C_FV_COST, C_HAIRCUT, C_LTV_SLOPE, C_MAX_MDR, C_MAX_SEVERITY, C_MAX_SMM, C_PENALTY_EXPIRY_MONTHS,
     C_PENALTY_EXPIRY_MULT, C_PENALTY_FACTOR, C_PREPAY_LTV_REF, C_REFI_MAX, C_REFI_MID, C_REFI_SLOPE,
     C_SEASONING_FLOOR, C_SEASONING_MONTHS, C_SHOCK_SLOPE, C_SPIKE_BASE, C_SPIKE_LEAD, C_SPIKE_MONTHS,
     C_SPIKE_PER_SHOCK, OUTPUT_NAMES,
@@ -53,8 +53,9 @@ def _reset_rate(previous, index, margin, cap, min_rate, max_rate, increment):
     return np.where(rate < min_rate, min_rate, rate)
 
 
-def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_periods, lag, advancing,
-                             rounding=0.00125, smm_mult=None, mdr_mult=None, sev_mult=None) -> dict:
+def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_periods, lag, advancing, rounding,
+                             smm_mult=None, mdr_mult=None, sev_mult=None, options=None,
+                             purchase_share=None) -> dict:
     """Pool cash flows per path and month with the behaviour models, in numpy.
 
     Parameters
@@ -74,6 +75,10 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         Reset rounding increment [decimal].
     smm_mult, mdr_mult, sev_mult : float64 (p, n_periods), optional
         Mode 2 multipliers; all None = mode 1.
+    options : stress.servicing.ServicerOptions, optional
+        The servicer's options (default: none).
+    purchase_share : float64 (p, n_periods), optional
+        Share of each month's eligible defaults the 1% purchase takes (default 0).
 
     Returns
     -------
@@ -92,19 +97,26 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
     fixed_fees = loans.master_servicing_fee_rate + loans.trustee_fee_rate
     region = bl.region_id
 
+    from stress.servicing import ServicerOptions
+
+    options = options or ServicerOptions()
+    share_g = np.zeros((n_paths, T)) if purchase_share is None else purchase_share
+    buy_m, fv_m, pur_m = options.buyout_months, options.fair_value_months, options.purchase_months
+    cost = coef[C_COST]
     performing = np.broadcast_to(loans.balance, shape).copy()
     rate = np.broadcast_to(loans.gross_rate, shape).copy()
     payment = np.broadcast_to(_level_payment(loans.balance, loans.gross_rate / 12.0, term), shape).copy()
-    delinquent = np.zeros(shape)
-    delinquent_adv = np.zeros(shape)
+    unit = np.ones(shape)  # scheduled balance per dollar: advanced delinquent balances amortize along it
+    unit_payment = np.broadcast_to(_level_payment(np.ones(n_loans), loans.gross_rate / 12.0, term), shape).copy()
+    delinquent_na = np.zeros(shape)
+    delinquent_units = np.zeros(shape)
     survival = np.ones(shape)
     cum_incentive = np.zeros(shape)
     payment_ratio = np.ones(shape)
     first_shock = np.zeros(shape)
     after_payoff = np.zeros(shape, dtype=np.int64)
-    ring_balance = np.zeros((lag + 1,) + shape)
-    ring_advanced = np.zeros((lag + 1,) + shape)
-    ring_loss = np.zeros((lag + 1,) + shape)
+    # ring[R, slot]: rows as the kernels' (to liquidation: na, units, loss; bought: na, units, interest)
+    ring = np.zeros((6, lag + 1) + shape)
     out = {name: np.zeros((n_paths, T)) for name in OUTPUT_NAMES}
     fee_total = np.zeros((n_paths, T))
     hpi_now_all = hpi[:, region, :]  # (p, l, t)
@@ -133,6 +145,8 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
             spike_now = shocked & (bl.spike_reset[cols] == t)
             first_shock[:, cols] = np.where(spike_now, shock, first_shock[:, cols])
             payment[:, cols] = np.where(changed, new_payment, pay_old)
+            unit_payment[:, cols] = np.where(changed, _level_payment(unit[:, cols], new / 12.0, term[cols] - t),
+                                             unit_payment[:, cols])
             rate[:, cols] = np.where(changed, new, old)
         net_rate = rate - svc - lpmi - fixed_fees
 
@@ -183,15 +197,35 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         if scaled:
             sev = sev * sev_mult[:, min(t + lag, T - 1)][:, None]
         sev = np.maximum(0.0, np.minimum(coef[C_MAX_SEVERITY], sev))
-        no_loss = (coef[C_LOSS_FREE] != 0.0) | (ltv0 <= 0.0)
+        no_loss = ltv0 <= 0.0
         sev = np.where(no_loss, 0.0, sev)
         adv_ok = advancing & (no_loss | (proceeds >= coef[C_COST] + advances))
+        # The servicer's routes (stress.servicing): fair-value severity, buy tests, fractions.
+        denom = np.where(ltv0 > 0.0, ltv0, 1.0)
+        # fair-value sale: its own cost and months (no timeline extension), the drawdown discount of its month
+        hpi_fv = hpi_now_all[:, :, min(t + fv_m, n_hpi - 1)]
+        decline_fv = np.maximum(0.0, 1.0 - hpi_fv / hpi_peak)
+        claim_fv = 1.0 + coef[C_FV_COST] + fv_m * (adv_rate + coef[C_CARRY_RATE]) / 12.0
+        proceeds_fv = (1.0 - (coef[C_HAIRCUT] + coef[C_HAIRCUT_PER_DECLINE] * decline_fv)) * hpi_fv / denom
+        sev_fv = claim_fv - proceeds_fv - bl.mi_coverage * claim_fv
+        if scaled:
+            sev_fv = sev_fv * sev_mult[:, min(t + fv_m, T - 1)][:, None]
+        sev_fv = np.where(no_loss, 0.0, np.maximum(0.0, np.minimum(coef[C_MAX_SEVERITY], sev_fv)))
+        pays_buy = hpi_now_all[:, :, min(t + buy_m, n_hpi - 1)] / denom * (1.0 - cost) >= 1.0 + buy_m * adv_rate / 12.0
+        pays_pur = hpi_now_all[:, :, min(t + pur_m, n_hpi - 1)] / denom * (1.0 - cost) >= 1.0 + pur_m * adv_rate / 12.0
+        by_value = {"share": False, "value": True}
+        eligible = (pur_m < lag) & (pays_pur | (not by_value[options.purchase_rule]))
+        g = np.where(eligible, share_g[:, t:t + 1], 0.0)
+        b = np.where((buy_m < lag) & (pays_buy | (not by_value[options.buyout_rule])), options.buyout_share, 0.0)
+        f = np.where((fv_m < lag) & ((sev_fv <= sev) | (not by_value[options.fair_value_rule])),
+                     options.fair_value_share, 0.0)
         if scaled:
             mdr = np.minimum(1.0, mdr * mdr_mult[:, t:t + 1])
             smm = np.minimum(1.0, smm * smm_mult[:, t:t + 1])
 
         # -- 3..5. cash flows.
-        begin = performing + delinquent
+        unit_start = unit
+        begin = performing + delinquent_na + delinquent_units * unit_start
         out["pool_balance_begin"][:, t] = begin.sum(axis=1)
         out["gross_rate_balance"][:, t] = (begin * rate).sum(axis=1)
         out["net_rate_balance"][:, t] = (begin * net_rate).sum(axis=1)
@@ -202,6 +236,8 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         interest = paying * (rate / 12.0)
         last = term - t <= 1
         scheduled = np.where(last, paying, np.minimum(payment - interest, paying))
+        unit_scheduled = np.where(last, unit_start, np.minimum(unit_payment - unit_start * (rate / 12.0), unit_start))
+        unit = unit_start - unit_scheduled
         prepayable = paying - scheduled
         out["prepayable_balance"][:, t] = prepayable.sum(axis=1)
         prepaid = prepayable * smm
@@ -209,24 +245,40 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         payment *= 1.0 - smm
         survival *= (1.0 - mdr) * (1.0 - smm)
 
-        slot_in, slot_out = (t + lag) % (lag + 1), t % (lag + 1)
-        adv_in = np.where(adv_ok, defaulted, 0.0)
-        ring_balance[slot_in] += defaulted
-        ring_advanced[slot_in] += adv_in
-        ring_loss[slot_in] += defaulted * sev
-        liquidated, liquidated_adv, loss = ring_balance[slot_out].copy(), ring_advanced[slot_out].copy(), \
-            ring_loss[slot_out].copy()
-        ring_balance[slot_out] = ring_advanced[slot_out] = ring_loss[slot_out] = 0.0
-        if lag > 0:
-            delinquent = np.maximum(delinquent + (defaulted - liquidated), 0.0)
-            delinquent_adv = np.maximum(delinquent_adv + (adv_in - liquidated_adv), 0.0)
+        # The cohort split among the routes, filed where each part leaves; then what is due now.
+        d_purchase = defaulted * g
+        rest = defaulted - d_purchase
+        d_buyout = rest * b
+        rest = rest - d_buyout
+        d_fair_value = rest * f
+        d_foreclosure = rest - d_fair_value
+        with np.errstate(divide="ignore"):
+            inv_unit = np.where(unit_start > 0.0, 1.0 / unit_start, 0.0)
+        adv = adv_ok.astype(np.float64)
+        na = 1.0 - adv
+        slot = lambda months: (t + months) % (lag + 1)  # noqa: E731
+        for part, months, loss_rate in ((d_foreclosure, lag, sev), (d_fair_value, fv_m, sev_fv)):
+            ring[0, slot(months)] += part * na
+            ring[1, slot(months)] += part * inv_unit * adv
+            ring[2, slot(months)] += part * loss_rate
+        for part, months in ((d_buyout, buy_m), (d_purchase, pur_m)):
+            ring[3, slot(months)] += part * na
+            ring[4, slot(months)] += part * inv_unit * adv
+            ring[5, slot(months)] += part * (months * adv_rate / 12.0) * na
+        due = ring[:, t % (lag + 1)].copy()
+        ring[:, t % (lag + 1)] = 0.0
+        liquidated = due[0] + due[1] * unit_start
+        loss = np.minimum(due[2], liquidated)  # advanced principal is repaid first: loss = severity x balance
+        repurchased = due[3] + due[4] * unit_start
+        delinquent_na = np.maximum(delinquent_na + (defaulted * na - (due[0] + due[3])), 0.0)
+        delinquent_units = np.maximum(delinquent_units + (defaulted * inv_unit * adv - (due[1] + due[4])), 0.0)
+        advanced = delinquent_units * unit_start
 
         out["scheduled_interest"][:, t] = interest.sum(axis=1)
         out["servicing_fee"][:, t] = (paying * (svc / 12.0)).sum(axis=1)
-        fee_balance = paying
-        if advancing:
-            out["advanced_interest"][:, t] = (delinquent_adv * (np.maximum(rate - svc, 0.0) / 12.0)).sum(axis=1)
-            fee_balance = paying + delinquent_adv
+        out["advanced_interest"][:, t] = (advanced * (np.maximum(rate - svc, 0.0) / 12.0)).sum(axis=1)
+        out["advanced_principal"][:, t] = (delinquent_units * unit_scheduled).sum(axis=1)
+        fee_balance = paying + advanced
         fee_total[:, t] = fee_balance.sum(axis=1)
         out["lpmi_premium"][:, t] = (fee_balance * (lpmi / 12.0)).sum(axis=1)
         out["scheduled_principal"][:, t] = scheduled.sum(axis=1)
@@ -234,18 +286,21 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
         out["default_balance"][:, t] = defaulted.sum(axis=1)
         out["liquidated_balance"][:, t] = liquidated.sum(axis=1)
         out["realized_loss"][:, t] = loss.sum(axis=1)
-        out["pool_balance_end"][:, t] = (performing + delinquent).sum(axis=1)
+        out["repurchased_balance"][:, t] = repurchased.sum(axis=1)
+        out["repurchase_interest"][:, t] = due[5].sum(axis=1)
+        out["pool_balance_end"][:, t] = (performing + delinquent_na + delinquent_units * unit).sum(axis=1)
 
         gone = (performing <= 0.0) | last
         performing = np.where(gone, 0.0, performing)
         after_payoff += gone
         empty = after_payoff > lag
-        delinquent = np.where(empty, 0.0, delinquent)
-        delinquent_adv = np.where(empty, 0.0, delinquent_adv)
+        delinquent_na = np.where(empty, 0.0, delinquent_na)
+        delinquent_units = np.where(empty, 0.0, delinquent_units)
 
     out["master_servicing_fee"] = fee_total * (loans.master_servicing_fee_rate / 12.0)
     out["trustee_fee"] = fee_total * (loans.trustee_fee_rate / 12.0)
     out["recovery"] = out["liquidated_balance"] - out["realized_loss"]
-    out["net_interest"] = (out["scheduled_interest"] + out["advanced_interest"] - out["servicing_fee"]
-                           - out["master_servicing_fee"] - out["trustee_fee"] - out["lpmi_premium"])
+    out["net_interest"] = (out["scheduled_interest"] + out["advanced_interest"] + out["repurchase_interest"]
+                           - out["servicing_fee"] - out["master_servicing_fee"] - out["trustee_fee"]
+                           - out["lpmi_premium"])
     return out

@@ -16,8 +16,8 @@ Each of ``prepayment``, ``default`` and ``severity`` is one of
 
   * ``"PSA"`` (prepayment): CPR 0.2% in month 1 of loan age, rising 0.2% a
     month to 6% at month 30, flat after;
-  * ``"PPC"`` (prepayment): the deal's pricing speed, 30% CPR flat
-    (100 PPC = 30% CPR);
+  * ``"PPC"`` (prepayment): the deal's pricing speed, flat (the deal file's
+    ``[collateral].pricing_speed_cpr``: 100 PPC = 30% CPR for the reference deal);
   * ``"SDA"`` (default): CDR 0.02% in month 1, rising to 0.6% at month 30,
     flat to month 60, falling 0.0095% a month to 0.03% at month 120, flat after.
 
@@ -25,24 +25,20 @@ Each of ``prepayment``, ``default`` and ``severity`` is one of
   balance-weighted average age at cut-off plus ``t`` (pass ``wa_age``). A
   curve multiple that would exceed 100% CPR / CDR is held at 100%.
 
-Servicing options (our modelling assumptions, from the 2004-10 servicing
-amendment, Section 3.18 and new Section 3.13(f)):
+Servicer options (the 2004-10 servicing amendment: the 90+ day buy-out, the
+fair-value sale and the purchase of up to 1% of the pool) are fields named as
+in :class:`stress.servicing.ServicerOptions`, whose module docstring gives each
+option, its exercise rule and its source; all off by default.
 
-- ``servicer_buyout_90plus``: the master servicer may buy a loan 90 or more
-  days delinquent at the Repurchase Price (par plus accrued interest). We
-  model it as always exercised: every defaulted loan is bought at par when 3
-  months delinquent (effective liquidation lag 3, severity 0), so no loss
-  reaches the trust. Takes precedence over ``fair_value_sale``.
-- ``fair_value_sale``: defaulted loans are sold at fair value instead of
-  foreclosed. We model it as liquidation after ``min(liquidation_lag, 3)``
-  months with the same severity.
-
-Use :meth:`Assumptions.effective_liquidation_lag` and
-:meth:`Assumptions.effective_severity` for what the kernel should apply.
+The pricing speed behind ``"PPC"`` and the ARM rate rounding are deal terms
+(``[collateral].pricing_speed_cpr`` and ``rate_rounding`` of the deal file):
+:func:`stress.cashflows.run_cashflows` and the engine set them from the deal
+they run; left unset they are the reference deal file's.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -50,17 +46,14 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from pydantic import ValidationError
+
 from stress.conventions import psa_base_cpr, sda_base_cdr, smm_from_cpr
 from stress.errors import ScenarioError
+from stress.servicing import OPTION_FIELDS, ServicerOptions
 
-__all__ = ["Assumptions", "CurveMultiple", "CURVES", "PPC_CPR", "BUYOUT_LAG", "FAIR_VALUE_MAX_LAG"]
+__all__ = ["Assumptions", "CurveMultiple", "CURVES", "reference_collateral"]
 
-#: The reference deal's pricing speed: 100% PPC = 30% CPR flat.
-PPC_CPR = 0.30
-#: Months of delinquency at which the servicer buyout is modelled (90+ days).
-BUYOUT_LAG = 3
-#: Longest lag to liquidation when defaulted loans are sold at fair value.
-FAIR_VALUE_MAX_LAG = 3
 #: Largest curve multiple accepted [percent of the curve].
 MAX_CURVE_PERCENT = 10_000.0
 #: Longest liquidation lag accepted [months].
@@ -86,19 +79,32 @@ class CurveMultiple:
     curve: str
     percent: float
 
-    def rates(self, n_periods: int, *, wa_age: float = 0.0) -> np.ndarray:
-        """Annual rate (CPR or CDR) for periods 1..n [decimal], capped at 1."""
+    def rates(self, n_periods: int, *, wa_age: float = 0.0, pricing_speed_cpr: float | None = None) -> np.ndarray:
+        """Annual rate (CPR or CDR) for periods 1..n [decimal], capped at 1.
+
+        ``pricing_speed_cpr`` is 100% PPC [annual, decimal]; default the
+        reference deal file's ``[collateral].pricing_speed_cpr``.
+        """
         age = wa_age + np.arange(1, n_periods + 1, dtype=np.float64)
         if self.curve == "PSA":
             base = psa_base_cpr(age)
         elif self.curve == "SDA":
             base = sda_base_cdr(age)
-        else:  # "PPC"
-            base = np.full(n_periods, PPC_CPR)
+        else:  # "PPC": the deal's pricing speed, flat
+            speed = reference_collateral().pricing_speed_cpr if pricing_speed_cpr is None else pricing_speed_cpr
+            base = np.full(n_periods, speed)
         return np.minimum(1.0, base * (self.percent / 100.0))
 
     def __str__(self) -> str:
         return f"{self.percent:g}% {self.curve}"
+
+
+@functools.lru_cache(maxsize=1)
+def reference_collateral():
+    """The reference deal file's ``[collateral]`` terms (pricing speed, rate rounding, fee rates)."""
+    from stress.deal import load_deal
+
+    return load_deal().collateral
 
 
 def _fail(field: str, value, rule: str):
@@ -143,9 +149,9 @@ def _normalize_behaviour(field: str, value, what: str, curves: tuple[str, ...]):
     return items
 
 
-def _vector(spec, n_periods: int, wa_age: float) -> np.ndarray:
+def _vector(spec, n_periods: int, wa_age: float, pricing_speed_cpr: float | None = None) -> np.ndarray:
     if isinstance(spec, CurveMultiple):
-        return spec.rates(n_periods, wa_age=wa_age)
+        return spec.rates(n_periods, wa_age=wa_age, pricing_speed_cpr=pricing_speed_cpr)
     if isinstance(spec, float):
         return np.full(n_periods, spec)
     values = np.asarray(spec, dtype=np.float64)[:n_periods]
@@ -172,12 +178,17 @@ class Assumptions:
         Months a defaulted loan stays delinquent in the pool before it is
         liquidated; 0 liquidates it in the month of default [months, 0..120].
     advancing : bool
-        Whether the servicer advances interest on delinquent loans.
-    servicer_buyout_90plus, fair_value_sale : bool
-        Servicing options; see the module docstring for how they are modelled.
-    rounding : float
+        Whether the servicer advances the scheduled interest and principal of
+        delinquent loans (the 2002-8 remittance report's "Interest Advanced"
+        and "Principal Advanced").
+    buyout_share, buyout_rule, buyout_months, fair_value_share, fair_value_rule, fair_value_months,
+    purchase_limit, purchase_rule, purchase_months
+        Servicer options and their exercise rules: :class:`stress.servicing.ServicerOptions`.
+    rounding : float or None
         ARM rate rounding increment, to the nearest [decimal]; 0.00125 is 1/8%,
-        0 turns rounding off.
+        0 turns rounding off; None: the reference deal file's ``rate_rounding``.
+    pricing_speed_cpr : float or None
+        100% PPC [annual CPR, decimal]; None: the reference deal file's.
 
     Raises
     ------
@@ -196,9 +207,17 @@ class Assumptions:
     severity: object = 0.0
     liquidation_lag: int = 0
     advancing: bool = True
-    servicer_buyout_90plus: bool = False
-    fair_value_sale: bool = False
-    rounding: float = 0.00125
+    buyout_share: float = 0.0
+    buyout_rule: str = "value"
+    buyout_months: int = 3
+    fair_value_share: float = 0.0
+    fair_value_rule: str = "value"
+    fair_value_months: int = 3
+    purchase_limit: float = 0.0
+    purchase_rule: str = "value"
+    purchase_months: int = 1
+    rounding: float | None = None
+    pricing_speed_cpr: float | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -211,20 +230,44 @@ class Assumptions:
         if not 0 <= int(lag) <= MAX_LIQUIDATION_LAG:
             _fail("liquidation_lag", lag, f"must be in [0, {MAX_LIQUIDATION_LAG}] months")
         set_(self, "liquidation_lag", int(lag))
-        for name in ("advancing", "servicer_buyout_90plus", "fair_value_sale"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                _fail(name, getattr(self, name), "must be true or false")
-            set_(self, name, bool(getattr(self, name)))
+        if not isinstance(self.advancing, (bool, np.bool_)):
+            _fail("advancing", self.advancing, "must be true or false")
+        set_(self, "advancing", bool(self.advancing))
+        try:
+            options = ServicerOptions.of(self)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = err["loc"][0]
+            info = ServicerOptions.model_fields[name]
+            bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "le") if getattr(m, k, None) is not None}
+            rule = (f"must be in [{bounds['ge']:g}, {bounds['le']:g}]" if len(bounds) == 2
+                    else err["msg"].replace("Input should be ", "must be "))
+            _fail(name, getattr(self, name), rule)
+        for name in OPTION_FIELDS:
+            set_(self, name, getattr(options, name))
         r = self.rounding
+        if r is None:
+            r = reference_collateral().rate_rounding
         if isinstance(r, bool) or not isinstance(r, Real) or not (math.isfinite(r) and 0.0 <= r <= 0.01):
             _fail("rounding", r, "must be in [0, 0.01] (0.00125 rounds to the nearest 1/8%; 0 turns rounding off)")
         set_(self, "rounding", float(r))
+        speed = self.pricing_speed_cpr
+        if speed is None:
+            speed = reference_collateral().pricing_speed_cpr
+        if isinstance(speed, bool) or not isinstance(speed, Real) or not (math.isfinite(speed) and 0.0 < speed < 1.0):
+            _fail("pricing_speed_cpr", speed, "must be in (0, 1) (annual CPR, decimal: 0.30 is 30%)")
+        set_(self, "pricing_speed_cpr", float(speed))
+
+    @property
+    def servicer_options(self) -> ServicerOptions:
+        """The servicer options and their exercise rules."""
+        return ServicerOptions.of(self)
 
     # -- annual rates ---------------------------------------------------------
 
     def cpr(self, n_periods: int, *, wa_age: float = 0.0) -> np.ndarray:
         """CPR for periods 1..n [annual, decimal]; ``wa_age`` is the pool's WA age at cut-off [months]."""
-        return _vector(self.prepayment, n_periods, wa_age)
+        return _vector(self.prepayment, n_periods, wa_age, self.pricing_speed_cpr)
 
     def cdr(self, n_periods: int, *, wa_age: float = 0.0) -> np.ndarray:
         """CDR for periods 1..n [annual, decimal]."""
@@ -241,19 +284,5 @@ class Assumptions:
         return smm_from_cpr(self.cdr(n_periods, wa_age=wa_age))
 
     def severity_vector(self, n_periods: int) -> np.ndarray:
-        """Severity for periods 1..n as given, before the servicing options [decimal]."""
+        """Severity for periods 1..n [decimal]: a loan liquidated in period ``t`` loses ``severity[t - 1]``."""
         return _vector(self.severity, n_periods, 0.0)
-
-    def effective_severity(self, n_periods: int) -> np.ndarray:
-        """Severity the kernel applies: zero when the servicer buys defaulted loans out at par."""
-        if self.servicer_buyout_90plus:
-            return np.zeros(n_periods)
-        return self.severity_vector(n_periods)
-
-    def effective_liquidation_lag(self) -> int:
-        """Lag the kernel applies [months]: 3 with the buyout, ``min(lag, 3)`` with fair-value sales."""
-        if self.servicer_buyout_90plus:
-            return BUYOUT_LAG
-        if self.fair_value_sale:
-            return min(self.liquidation_lag, FAIR_VALUE_MAX_LAG)
-        return self.liquidation_lag

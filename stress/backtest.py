@@ -166,7 +166,7 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
     from stress.pool_paths import project_pool_paths
 
     deal = deal or load_deal()
-    n = n_periods or int(tape["remaining_term"].max()) + params.servicing.effective_liquidation_lag()
+    n = n_periods or int(tape["remaining_term"].max()) + params.servicing.liquidation_lag
     rates = _lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)

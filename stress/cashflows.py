@@ -29,7 +29,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -147,16 +147,21 @@ class CashflowRun:
             "afr": b.afr[:n],
             "pool_balance": p.pool_balance_end[:n],
             "scheduled_principal": p.scheduled_principal[:n],
+            "advanced_principal": p.advanced_principal[:n],
             "prepayment": p.prepayment[:n],
+            "repurchased_balance": p.repurchased_balance[:n],
             "default_balance": p.default_balance[:n],
             "liquidated_balance": p.liquidated_balance[:n],
             "realized_loss": p.realized_loss[:n],
             "scheduled_interest": p.scheduled_interest[:n],
+            "advanced_interest": p.advanced_interest[:n],
+            "repurchase_interest": p.repurchase_interest[:n],
             "servicing_fee": p.servicing_fee[:n],
             "master_servicing_fee": p.master_servicing_fee[:n],
             "trustee_fee": p.trustee_fee[:n],
             "lpmi_premium": p.lpmi_premium[:n],
             "net_interest": p.net_interest[:n],
+            "principal_remittance": p.principal_remittance[:n],
             "derivative_net": self.derivative_net[:n],
             "derivative_fee": b.derivative_fee[:n],
             "afr_with_derivatives": b.afr_with_derivatives[:n],
@@ -185,11 +190,15 @@ class CashflowRun:
         return frame
 
     def realized_cpr(self) -> np.ndarray:
-        """CPR by period as the remittance report computes it (prepayments / (begin - scheduled))."""
+        """CPR by period as the remittance report computes it.
+
+        SMM = (prepayments + repurchases) / (beginning balance - scheduled principal, advanced included).
+        """
         from stress.conventions import period_cpr
 
         p = self.pool
-        return period_cpr(p.prepayment, p.pool_balance_begin, p.scheduled_principal)
+        return period_cpr(p.prepayment + p.repurchased_balance, p.pool_balance_begin,
+                          p.scheduled_principal + p.advanced_principal)
 
     def realized_cdr(self) -> np.ndarray:
         """CDR by period as the remittance report computes it (liquidated / beginning balance)."""
@@ -201,7 +210,7 @@ class CashflowRun:
 
 def horizon(tape: pd.DataFrame, assumptions: Assumptions) -> int:
     """Periods a run needs: the longest remaining term plus the liquidation lag [months]."""
-    return int(tape["remaining_term"].max()) + assumptions.effective_liquidation_lag()
+    return int(tape["remaining_term"].max()) + assumptions.liquidation_lag
 
 
 def _lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
@@ -271,6 +280,9 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
     -------
     CashflowRun
     """
+    # The ARM rate rounding and the pricing speed (100% PPC) are the deal's terms.
+    assumptions = replace(assumptions, rounding=deal.collateral.rate_rounding,
+                          pricing_speed_cpr=deal.collateral.pricing_speed_cpr)
     if n_periods is None:
         n_periods = horizon(tape, assumptions)
     if to not in ("call", "maturity"):
@@ -298,7 +310,7 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
         libor_1m=libor,
         accrual_days=schedule.accrual_days.astype(np.float64),
         net_interest=pool.net_interest,
-        principal_remittance=pool.scheduled_principal + pool.prepayment + pool.recovery,
+        principal_remittance=pool.principal_remittance,
         realized_loss=pool.realized_loss,
         pool_balance_prior=pool.pool_balance_begin,
         pool_balance_end=pool.pool_balance_end,

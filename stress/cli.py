@@ -108,6 +108,13 @@ def _cmd_cashflows(args) -> int:
         curve = curve.shifted(args.shock_bp, from_month=args.shock_from, ramp_months=args.shock_ramp).floored(0.0)
     if args.all_indices_to is not None:
         curve = curve.set_all(args.all_indices_to / 100.0, from_month=args.shock_from)
+    options = {}
+    if args.servicing:
+        from stress.scenario import load_scenario
+        from stress.servicing import OPTION_FIELDS
+
+        chosen = load_scenario(args.servicing).servicing_assumptions()
+        options = {name: getattr(chosen, name) for name in OPTION_FIELDS}
     if args.cpr is not None:
         speeds = [(f"{args.cpr:g}% CPR", args.cpr / 100.0)]
     else:
@@ -116,8 +123,7 @@ def _cmd_cashflows(args) -> int:
     for label, prepayment in speeds:
         assumptions = Assumptions(
             prepayment=prepayment, default=args.cdr / 100.0, severity=args.severity / 100.0,
-            liquidation_lag=args.lag, advancing=not args.no_advancing,
-            servicer_buyout_90plus=args.buyout, fair_value_sale=args.fair_value_sale)
+            liquidation_lag=args.lag, advancing=not args.no_advancing, **options)
         runs.append((label, run_cashflows(deal, tape, curve, assumptions, to=args.to)))
     if args.periods:
         frames = []
@@ -283,9 +289,17 @@ def _cmd_breakeven(args) -> int:
             curves[case] = base.shifted(float(case[len("forward"):]), from_month=1).floored(0.0)
         else:
             raise StressInputError(f"--rate-cases {case!r}: must be forward or forward+N / forward-N (bp)")
+    from stress.assumptions import Assumptions
+
+    if args.servicing:
+        from stress.scenario import load_scenario
+
+        base_assumptions = load_scenario(args.servicing).servicing_assumptions()
+    else:
+        base_assumptions = Assumptions(liquidation_lag=12)
     table = breakeven_table(deal, tape, curves, severities=[s / 100 for s in args.severities],
                             prepayments=[f"{p:g} PPC" for p in args.ppc], to=args.to,
-                            loss_threshold=args.loss_threshold / 100.0)
+                            loss_threshold=args.loss_threshold / 100.0, base=base_assumptions)
     ratings = implied_ratings(deal, tape) if not args.no_ratings else None
     if args.json:
         out = {"breakeven": table.to_dict(orient="records")}
@@ -297,7 +311,13 @@ def _cmd_breakeven(args) -> int:
                               values="breakeven_cdr", sort=False)[list(deal.tranche_names)]
     what = ("first-dollar principal loss" if args.loss_threshold == 0
             else f"principal loss above {args.loss_threshold:g}% of original balance")
-    print(f"{deal.deal.name}: breakeven CDR ({what}), to {args.to}, 12-month lag, advancing; CDR in %")
+    b = base_assumptions
+    servicing = f"{b.liquidation_lag}-month lag, {'advancing' if b.advancing else 'no advancing'}"
+    if b.servicer_options.active:
+        servicing += (f"; servicer options ({args.servicing}): buy-out {b.buyout_share:g} by {b.buyout_rule}, "
+                      f"fair-value sale {b.fair_value_share:g} by {b.fair_value_rule}, "
+                      f"purchase up to {b.purchase_limit:.2%} a month by {b.purchase_rule}")
+    print(f"{deal.deal.name}: breakeven CDR ({what}), to {args.to}, {servicing}; CDR in %")
     print((pivot * 100).round(2).to_string())
     cum = table.pivot_table(index=["rate_case", "prepayment", "severity"], columns="tranche",
                             values="cumulative_loss", sort=False)[list(deal.tranche_names)]
@@ -383,11 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--severity", type=_percent(0, 100), default=0.0, help="loss severity in percent")
     cf.add_argument("--lag", type=int, choices=range(0, 121), metavar="MONTHS", default=0,
                     help="months from default to liquidation [0-120]")
-    cf.add_argument("--no-advancing", action="store_true", help="servicer does not advance delinquent interest")
-    cf.add_argument("--buyout", action="store_true",
-                    help="servicer buys 90+-day delinquent loans at par (2004 servicing amendment)")
-    cf.add_argument("--fair-value-sale", action="store_true",
-                    help="defaulted loans sold at fair value within 3 months instead of foreclosed")
+    cf.add_argument("--no-advancing", action="store_true",
+                    help="servicer does not advance delinquent interest and scheduled principal")
+    cf.add_argument("--servicing", default=None, metavar="SCENARIO",
+                    help="scenario TOML or name whose [behaviour] servicer options (buy-out, fair-value sale, "
+                         "1%% purchase; stress.servicing) apply, e.g. servicer_options")
     cf.add_argument("--curve", default="forward",
                     help="forward | static | history (realized 2004-01..2014-12, then flat) | FILE.toml (quotes) | "
                          "FILE.csv (monthly)")
@@ -475,6 +495,10 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--loss-threshold", type=_percent(0, 100), default=0.0,
                     help="loss (%% of original balance) still counted as none; 0 = first dollar")
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
+    be.add_argument("--servicing", default=None, metavar="SCENARIO",
+                    help="scenario TOML or name whose [behaviour] liquidation lag, advancing and servicer options "
+                         "(stress.servicing) the grid uses, e.g. servicer_options; default: 12-month lag, "
+                         "advancing, no options")
     be.add_argument("--json", action="store_true", help="machine-readable output")
     be.set_defaults(func=_cmd_breakeven)
 

@@ -47,7 +47,7 @@ import logging
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +60,7 @@ from stress.calendar import Schedule, payment_schedule
 from stress.cashflows import _lookback_shifted, clean_up_call_period, waterfall_terms
 from stress.deal import Deal, load_deal
 from stress.errors import ScenarioError, StressInputError
-from stress.pool import LoanArrays, loan_arrays
+from stress.pool import LoanArrays, loan_arrays, principal_remittance
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
 from stress.scenario import Scenario
@@ -131,7 +131,9 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     assumptions = behaviour_loans = None
     if scenario.behaviour.mode == "vectors":
         behaviour = None
-        assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
+        assumptions = replace(scenario.assumptions(tape=tape, deal=deal, curve=curve),
+                              rounding=deal.collateral.rate_rounding,
+                              pricing_speed_cpr=deal.collateral.pricing_speed_cpr)
     else:
         from stress.behaviour.prep import prepare_loans
 
@@ -154,8 +156,8 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
 
 def _effective_lag(scenario: Scenario, behaviour=None) -> int:
     if scenario.behaviour.mode == "vectors":
-        return scenario.servicing_assumptions().effective_liquidation_lag()
-    return _behaviour_params(scenario, behaviour).servicing.effective_liquidation_lag()
+        return scenario.servicing_assumptions().liquidation_lag
+    return _behaviour_params(scenario, behaviour).servicing.liquidation_lag
 
 
 def _behaviour_params(scenario: Scenario, base=None):
@@ -166,8 +168,7 @@ def _behaviour_params(scenario: Scenario, base=None):
     if base is not None and not isinstance(base, BehaviourParams):
         raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
     params = base if base is not None else load_behaviour(b.parameters)
-    overrides = {key: getattr(b, key) for key in ("liquidation_lag", "advancing", "servicer_buyout_90plus",
-                                                  "fair_value_sale") if getattr(b, key) is not None}
+    overrides = b.servicing_overrides()
     if overrides:
         params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
     return params
@@ -207,7 +208,7 @@ def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
                                       default=_multiplier_vector(b.default_multiplier, n),
                                       severity=_multiplier_vector(b.severity_multiplier, n))
         flows = project_pool_paths(ctx.behaviour_loans, rates, hpi, ctx.behaviour, n_periods=n,
-                                   vectors=multipliers)
+                                   vectors=multipliers, rounding=ctx.deal.collateral.rate_rounding)
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 
@@ -283,7 +284,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
         original_balance=tranche["balance"], margin=tranche["margin"],
         stepup_multiple=tranche["step_up_multiple"], writedown_rank=tranche["writedown_order"] - 1,
         libor_1m=libor, accrual_days=days, net_interest=pool["net_interest"],
-        principal_remittance=pool["scheduled_principal"] + pool["prepayment"] + pool["recovery"],
+        principal_remittance=principal_remittance(pool),
         realized_loss=pool["realized_loss"], pool_balance_prior=pool["pool_balance_begin"],
         pool_balance_end=pool["pool_balance_end"], net_mortgage_rate=net_rate, derivative_net=np.zeros(n),
         oc_target=ctx.oc_target, **ctx.waterfall_terms,
@@ -307,7 +308,9 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
     def owned(x):
         return np.where(alive, x, 0.0)
 
-    cpr = owned(conventions.period_cpr(pool["prepayment"], pool["pool_balance_begin"], pool["scheduled_principal"]))
+    # the remittance report's SMM counts repurchases with prepayments
+    cpr = owned(conventions.period_cpr(pool["prepayment"] + pool["repurchased_balance"], pool["pool_balance_begin"],
+                                       pool["scheduled_principal"] + pool["advanced_principal"]))
     cdr = owned(conventions.period_cdr(pool["liquidated_balance"], pool["pool_balance_begin"]))
     bond_balance = bonds.balance.sum(axis=-1)
     end_loss = bonds.principal_lost(last)

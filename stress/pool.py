@@ -19,7 +19,7 @@ from stress.assumptions import Assumptions
 from stress.collateral.schema import INDICES
 from stress.errors import ScenarioError
 
-__all__ = ["LoanArrays", "PoolCashflows", "loan_arrays", "project_pool", "INDEX_IDS"]
+__all__ = ["LoanArrays", "PoolCashflows", "loan_arrays", "project_pool", "principal_remittance", "INDEX_IDS"]
 
 #: Row of ``index_rates`` for each ARM index.
 INDEX_IDS: dict[str, int] = {name: i for i, name in enumerate(INDICES)}
@@ -139,6 +139,19 @@ def loan_arrays(tape: pd.DataFrame, *, master_servicing_fee_rate: float, trustee
     )
 
 
+def principal_remittance(flows) -> np.ndarray:
+    """Principal the trust receives [USD]: what the bond waterfall distributes.
+
+    Scheduled principal collected + principal advanced + prepayments +
+    Repurchase Price principal + net liquidation proceeds (recoveries), as the
+    2002-8 remittance report's "TOTAL PRINCIPAL" adds them. ``flows`` is a
+    :class:`PoolFlows` or a dict of its arrays.
+    """
+    get = flows.__getitem__ if isinstance(flows, Mapping) else lambda name: getattr(flows, name)  # noqa: E731
+    return (get("scheduled_principal") + get("advanced_principal") + get("prepayment")
+            + get("repurchased_balance") + get("recovery"))
+
+
 @dataclass(frozen=True, eq=False)
 class PoolFlows:
     """The collateral kernels' pool outputs, shared by one-path and many-path results.
@@ -165,6 +178,9 @@ class PoolFlows:
     realized_loss: np.ndarray
     net_rate_balance: np.ndarray
     gross_rate_balance: np.ndarray
+    advanced_principal: np.ndarray
+    repurchased_balance: np.ndarray
+    repurchase_interest: np.ndarray
 
     @property
     def n_periods(self) -> int:
@@ -172,8 +188,8 @@ class PoolFlows:
 
     @property
     def principal_remittance(self) -> np.ndarray:
-        """Scheduled principal + prepayments + recoveries [USD]."""
-        return self.scheduled_principal + self.prepayment + self.recovery
+        """Principal to the trust [USD]: :func:`principal_remittance` of these flows."""
+        return principal_remittance(self)
 
     @property
     def wac(self) -> np.ndarray:
@@ -240,8 +256,9 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
         name to its path is accepted too (missing indices are NaN; only
         indices some loan uses need real values).
     assumptions : Assumptions
-        Prepayment, default, severity, lag, advancing, servicing options and
-        rate rounding. PSA / SDA ages start at the pool's WA age.
+        Prepayment, default, severity, lag, advancing, servicer options, rate
+        rounding and pricing speed. PSA / SDA ages start at the pool's WA age.
+        With the 1% purchase option the kernel runs twice (see the code).
     n_periods : int
         Months to project [1..600].
 
@@ -249,7 +266,9 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
     -------
     PoolCashflows
     """
-    from stress.kernels.collateral import N_COLUMNS, OUTPUT_NAMES, _project_pool
+    from stress.kernels.collateral import _PERFORMING_BEGIN, _PURCHASE_ELIGIBLE, N_COLUMNS, OUTPUT_NAMES, \
+        _project_pool
+    from stress.servicing import purchase_share
 
     if not isinstance(assumptions, Assumptions):
         raise ScenarioError(f"assumptions: expected an Assumptions, got {type(assumptions).__name__}")
@@ -266,15 +285,26 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
     wa_age = loans.wa_age
     smm = np.ascontiguousarray(assumptions.smm(n_periods, wa_age=wa_age))
     mdr = np.ascontiguousarray(assumptions.mdr(n_periods, wa_age=wa_age))
-    severity = np.ascontiguousarray(assumptions.effective_severity(n_periods))
+    severity = np.ascontiguousarray(assumptions.severity_vector(n_periods))
+    options = assumptions.servicer_options
     out = np.zeros((n_periods, N_COLUMNS))
-    _project_pool(
-        loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
-        loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
-        loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
-        loans.master_servicing_fee_rate, loans.trustee_fee_rate,
-        matrix, smm, mdr, severity,
-        assumptions.effective_liquidation_lag(), assumptions.advancing, assumptions.rounding,
-        out,
-    )
+
+    def run(purchase):
+        _project_pool(
+            loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
+            loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
+            loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
+            loans.master_servicing_fee_rate, loans.trustee_fee_rate,
+            matrix, smm, mdr, severity,
+            assumptions.liquidation_lag, assumptions.advancing, assumptions.rounding,
+            options.kernel_array(), purchase,
+            out,
+        )
+
+    run(np.zeros(n_periods))
+    if options.purchase_limit > 0:
+        # The 1% purchase is capped by pool sums of a month, which a loan-by-loan pass cannot know in
+        # advance: the first pass finds the eligible new defaults (they do not depend on the purchases,
+        # which take only delinquent loans), the second buys min(1, cap / eligible) of them.
+        run(purchase_share(options.purchase_limit, out[:, _PURCHASE_ELIGIBLE], out[:, _PERFORMING_BEGIN]))
     return PoolCashflows(**{name: np.ascontiguousarray(out[:, k]) for k, name in enumerate(OUTPUT_NAMES)})

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stress.assumptions import Assumptions
+from stress.assumptions import Assumptions, reference_collateral
 from stress.behaviour.params import BehaviourParams
 from stress.behaviour.prep import REGIONS, BehaviourLoans, coefficients, prepare_loans
 from stress.collateral.schema import INDICES
@@ -144,7 +144,8 @@ def _path_array(name, value, n_paths_hint, rows, min_months) -> np.ndarray:
 
 
 def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourParams | None, *, n_periods: int,
-                       vectors: Assumptions | Multipliers | None = None) -> PathCashflows:
+                       vectors: Assumptions | Multipliers | None = None,
+                       rounding: float | None = None) -> PathCashflows:
     """Project the pool on every path.
 
     Parameters
@@ -169,14 +170,19 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
     vectors : Assumptions or Multipliers, optional
         With ``behaviour=None`` an :class:`~stress.assumptions.Assumptions`
         (mode 0); with models, None (mode 1) or :class:`Multipliers` (mode 2).
+    rounding : float, optional
+        The deal's ARM rate rounding increment (``[collateral].rate_rounding``)
+        [decimal]. Default: the Assumptions' in mode 0, the reference deal
+        file's with the models.
 
     Returns
     -------
     PathCashflows
         Arrays ``(p, n_periods)``.
     """
-    from stress.kernels.collateral_paths import MODE_MODELS, MODE_SCALED, MODE_VECTORS, N_COLUMNS, OUTPUT_NAMES, \
-        _project_pool_paths
+    from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, MODE_MODELS, MODE_SCALED, MODE_VECTORS, \
+        N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, _project_pool_paths
+    from stress.servicing import purchase_share
     from stress.behaviour.logistic import LOGISTIC_TABLE
     from stress.behaviour.prepayment import mortgage_rate
 
@@ -225,8 +231,9 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         wa_age = loans.wa_age
         smm_v = np.broadcast_to(vectors.smm(n_periods, wa_age=wa_age), (n_paths, n_periods))
         mdr_v = np.broadcast_to(vectors.mdr(n_periods, wa_age=wa_age), (n_paths, n_periods))
-        sev_v = np.broadcast_to(vectors.effective_severity(n_periods), (n_paths, n_periods))
-        lag, advancing, rounding = vectors.effective_liquidation_lag(), vectors.advancing, vectors.rounding
+        sev_v = np.broadcast_to(vectors.severity_vector(n_periods), (n_paths, n_periods))
+        lag, advancing, options = vectors.liquidation_lag, vectors.advancing, vectors.servicer_options
+        rounding = vectors.rounding if rounding is None else rounding
         coef = coefficients(BehaviourParams())
         mrate = np.zeros((n_paths, n_periods))
     else:
@@ -235,22 +242,31 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         mdr_v = _per_period("default", mult.default, n_paths, n_periods)
         sev_v = _per_period("severity", mult.severity, n_paths, n_periods)
         sv = behaviour.servicing
-        lag, advancing, rounding = sv.effective_liquidation_lag(), sv.advancing, 0.00125
+        lag, advancing, options = sv.liquidation_lag, sv.advancing, sv.options
+        rounding = reference_collateral().rate_rounding if rounding is None else rounding
         coef = coefficients(behaviour)
         mrate = mortgage_rate(rates[:, :, :n_periods], behaviour)
 
     t_ = lambda a: np.ascontiguousarray(np.moveaxis(a, 0, -1))  # noqa: E731  (p, ...) -> (..., p)
     out = np.zeros((n_paths, n_periods, N_COLUMNS))
-    _project_pool_paths(
-        loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
-        loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
-        loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
-        loans.master_servicing_fee_rate, loans.trustee_fee_rate,
-        loans.age, bl.region_id, bl.inv_value, bl.default_static, bl.mi_coverage, bl.penalty_months, bl.spike_reset,
-        t_(rates), t_(mrate), t_(hpi_arr[:, :, :n_periods]),
-        t_(smm_v), t_(mdr_v), t_(sev_v),
-        coef, LOGISTIC_TABLE,
-        mode, int(lag), bool(advancing), float(rounding),
-        out,
-    )
+    inputs = (t_(rates), t_(mrate), t_(hpi_arr[:, :, :n_periods]), t_(smm_v), t_(mdr_v), t_(sev_v))
+
+    def run(purchase):
+        _project_pool_paths(
+            loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
+            loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
+            loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
+            loans.master_servicing_fee_rate, loans.trustee_fee_rate,
+            loans.age, bl.region_id, bl.inv_value, bl.default_static, bl.mi_coverage, bl.penalty_months,
+            bl.spike_reset, *inputs,
+            coef, LOGISTIC_TABLE,
+            mode, int(lag), bool(advancing), float(rounding), options.kernel_array(), purchase,
+            out,
+        )
+
+    run(np.zeros((n_periods, n_paths)))
+    if options.purchase_limit > 0:  # the 1% cap needs the month's pool sums: see stress.pool.project_pool
+        share = purchase_share(options.purchase_limit, out[:, :, _PURCHASE_ELIGIBLE],
+                               out[:, :, OUT_PERFORMING_BEGIN])
+        run(t_(share))
     return PathCashflows(**{name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(OUTPUT_NAMES)})

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import ScenarioError
 from stress.rates.config import HomePriceConfig, RandomnessConfig, RateModelConfig, ScenarioDrivers
+from stress.servicing import Rule
 
 REFERENCE_SCENARIO = "base"
 
@@ -97,11 +98,26 @@ class Behaviour(_Section):
     prepayment_multiplier: Multiplier = Multiplier()
     default_multiplier: Multiplier = Multiplier()
     severity_multiplier: Multiplier = Multiplier()
-    # servicing; None takes the behaviour parameters file's [servicing] values
+    # servicing; None takes the behaviour parameters file's [servicing] values (vectors: the defaults
+    # of stress.servicing.ServicerOptions, all options off); the options are stress.servicing's
     liquidation_lag: int | None = Field(None, ge=0, le=120)
     advancing: bool | None = None
-    servicer_buyout_90plus: bool | None = None
-    fair_value_sale: bool | None = None
+    buyout_share: float | None = Field(None, ge=0.0, le=1.0)
+    buyout_rule: Rule | None = None
+    buyout_months: int | None = Field(None, ge=3, le=120)
+    fair_value_share: float | None = Field(None, ge=0.0, le=1.0)
+    fair_value_rule: Rule | None = None
+    fair_value_months: int | None = Field(None, ge=1, le=120)
+    purchase_limit: float | None = Field(None, ge=0.0, le=0.01)
+    purchase_rule: Rule | None = None
+    purchase_months: int | None = Field(None, ge=1, le=120)
+
+    def servicing_overrides(self) -> dict:
+        """The servicing keys this scenario sets (lag, advancing, servicer options)."""
+        from stress.servicing import OPTION_FIELDS
+
+        keys = ("liquidation_lag", "advancing") + OPTION_FIELDS
+        return {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
 
     @field_validator("severity")
     @classmethod
@@ -141,13 +157,7 @@ class Scenario(_Section):
         """
         from stress.assumptions import Assumptions
 
-        b = self.behaviour
-        return Assumptions(
-            liquidation_lag=12 if b.liquidation_lag is None else b.liquidation_lag,
-            advancing=True if b.advancing is None else b.advancing,
-            servicer_buyout_90plus=bool(b.servicer_buyout_90plus),
-            fair_value_sale=bool(b.fair_value_sale),
-        )
+        return Assumptions(**{"liquidation_lag": 12, **self.behaviour.servicing_overrides()})
 
     def assumptions(self, *, tape=None, deal=None, curve=None):
         """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
@@ -178,8 +188,10 @@ class Scenario(_Section):
         loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                             trustee_fee_rate=deal.collateral.trustee_fee_rate)
         rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
-        scheduled = project_pool(loans, rates, Assumptions(), n_periods=n).pool_balance_end / tape["balance"].sum()
-        smm = Assumptions(prepayment=b.prepayment).smm(n, wa_age=loans.wa_age)
+        scheduled = project_pool(loans, rates, Assumptions(rounding=deal.collateral.rate_rounding),
+                                 n_periods=n).pool_balance_end / tape["balance"].sum()
+        smm = Assumptions(prepayment=b.prepayment,
+                          pricing_speed_cpr=deal.collateral.pricing_speed_cpr).smm(n, wa_age=loans.wa_age)
         return cdr_vector_for_cumulative_default(scheduled, smm, b.cumulative_default, b.default_timing).tolist()
 
 

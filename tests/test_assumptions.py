@@ -55,18 +55,35 @@ def test_constants_and_vectors():
     hash(a)  # frozen and hashable
 
 
-def test_servicing_options():
-    base = dict(default=0.05, severity=0.4, liquidation_lag=12)
-    plain = Assumptions(**base)
-    assert plain.effective_liquidation_lag() == 12
-    assert plain.effective_severity(2) == pytest.approx([0.4, 0.4])
-    buyout = Assumptions(**base, servicer_buyout_90plus=True, fair_value_sale=True)
-    assert buyout.effective_liquidation_lag() == 3
-    assert buyout.effective_severity(2) == pytest.approx([0.0, 0.0])
-    fair = Assumptions(**base, fair_value_sale=True)
-    assert fair.effective_liquidation_lag() == 3
-    assert fair.effective_severity(1) == pytest.approx([0.4])
-    assert Assumptions(default=0.05, liquidation_lag=1, fair_value_sale=True).effective_liquidation_lag() == 1
+def test_servicer_options_are_data_with_rules():
+    plain = Assumptions(default=0.05, severity=0.4, liquidation_lag=12)
+    assert not plain.servicer_options.active
+    assert plain.severity_vector(2) == pytest.approx([0.4, 0.4])
+    a = Assumptions(buyout_share=0.25, buyout_rule="share", fair_value_share=1.0, purchase_limit=0.01)
+    o = a.servicer_options
+    assert o.active and o.buyout_share == 0.25 and o.buyout_rule == "share" and o.fair_value_rule == "value"
+    assert (o.buyout_months, o.fair_value_months, o.purchase_months) == (3, 3, 1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(buyout_share=1.5), "Assumptions.buyout_share = 1.5: must be in [0, 1]"),
+    (dict(buyout_share=-0.1), "Assumptions.buyout_share = -0.1: must be in [0, 1]"),
+    (dict(fair_value_share=2.0), "Assumptions.fair_value_share = 2.0: must be in [0, 1]"),
+    (dict(purchase_limit=0.02), "Assumptions.purchase_limit = 0.02: must be in [0, 0.01]"),
+    (dict(buyout_months=2), "Assumptions.buyout_months = 2: must be in [3, 120]"),
+    (dict(buyout_rule="sometimes"), "Assumptions.buyout_rule = 'sometimes': must be 'share' or 'value'"),
+    (dict(pricing_speed_cpr=1.2), "Assumptions.pricing_speed_cpr = 1.2: must be in (0, 1)"),
+])
+def test_servicer_option_out_of_range_is_one_clear_line(kwargs, message):
+    with pytest.raises(ScenarioError) as err:
+        Assumptions(**kwargs)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def test_ppc_reads_the_pricing_speed():
+    # 100% PPC is the deal's pricing speed: the reference deal file's 30% CPR, or the one given.
+    assert Assumptions(prepayment="100 PPC").cpr(1)[0] == pytest.approx(0.30)
+    assert Assumptions(prepayment="150 PPC", pricing_speed_cpr=0.20).cpr(1)[0] == pytest.approx(0.30)
 
 
 @pytest.mark.parametrize(

@@ -118,6 +118,26 @@ def test_severity_in_the_published_range_under_a_35pct_decline():
     assert cov == pytest.approx(0.24)
 
 
+def test_fair_value_sale_takes_the_drawdown_discount_but_no_foreclosure_timeline():
+    """The same loan as above sold at fair value (stress.servicing) instead of foreclosed.
+
+    By hand from base.toml: sold fair_value_months = 3 after default with the index 35% below its peak:
+    discount 0.27 + 0.15 x 0.35 = 0.3225 (the buyer prices the home in the same market), proceeds
+    0.6775 x 0.65 / 0.75 = 0.58717, months 3 (no crowding extension: no foreclosure), claim
+    1 + 0.03 + 3 x (0.054 + 0.02) / 12 = 1.0485, severity 0.46133 (foreclosure: 0.64453, above). Prices up
+    10% and never down: proceeds 1.07067 > claim 1.0485, severity 0. The buy test for a buy-out after 3
+    months compares the home less foreclosure_cost, 0.65 / 0.75 x 0.92 = 0.79733, with the Repurchase Price
+    1 + 3 x 0.054 / 12 = 1.0135 (no: the servicer does not buy), and 1.1 / 0.75 x 0.92 = 1.34933 (yes).
+    """
+    kw = dict(advance_rate=0.054, coverage=0.0, params=P, fair_value_sale=True)
+    assert sm.severity(ltv0=0.75, hpi_liquidation=0.65, hpi_peak=1.0, **kw) == pytest.approx(0.46133, abs=1e-4)
+    assert sm.severity(ltv0=0.75, hpi_liquidation=1.1, hpi_peak=1.1, **kw) == 0.0
+    assert float(sm.timeline_months(0.35, P, fair_value_sale=True)) == 3.0
+    assert float(sm.timeline_months(0.35, P)) == pytest.approx(12 + 12.6)
+    assert not sm.value_covers_price(ltv0=0.75, hpi=0.65, advance_rate=0.054, months=3, params=P)
+    assert sm.value_covers_price(ltv0=0.75, hpi=1.1, advance_rate=0.054, months=3, params=P)
+
+
 # -- hand-computed hazards: three loans at three months ----------------------------------------------------
 
 LOANS = [  # fico, dti, doc, occupancy, purpose, penalty months, age at cut-off, LTV, insured

@@ -44,8 +44,9 @@ def curve():
 def _conservation_gap(run) -> np.ndarray:
     """Collections minus distributions, every period [USD]."""
     p, b = run.pool, run.bonds
-    collections = (p.scheduled_interest + p.advanced_interest + p.scheduled_principal + p.prepayment
-                   + p.recovery + b.derivative_income + b.call_proceeds)
+    collections = (p.scheduled_interest + p.advanced_interest + p.repurchase_interest + p.scheduled_principal
+                   + p.advanced_principal + p.prepayment + p.repurchased_balance + p.recovery
+                   + b.derivative_income + b.call_proceeds)
     fees = p.servicing_fee + p.master_servicing_fee + p.trustee_fee + p.lpmi_premium + b.derivative_fee
     # after a call the loans belong to the buyer: only the trust's periods count
     return (collections - fees - b.cash_out())[: run.last_period + 1]

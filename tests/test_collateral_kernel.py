@@ -1,5 +1,7 @@
 """The collateral kernel: reference twin, hand-computed resets, closed forms, invariants."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +11,7 @@ from reference.collateral_reference import OUTPUTS, project_pool_reference
 from stress.assumptions import Assumptions
 from stress.kernels.collateral import N_COLUMNS, OUTPUT_NAMES, _project_pool
 from stress.pool import INDEX_IDS, LoanArrays, PoolCashflows, loan_arrays, project_pool
+from stress.servicing import ServicerOptions
 
 MASTER = 0.0003
 TRUSTEE = 0.000043
@@ -53,21 +56,23 @@ def flat_index(n_periods, value=0.03):
 
 def assert_conservation(cf: PoolCashflows, starting_balance: float):
     np.testing.assert_allclose(
-        cf.pool_balance_begin - cf.scheduled_principal - cf.prepayment - cf.liquidated_balance,
+        cf.pool_balance_begin - cf.scheduled_principal - cf.advanced_principal - cf.prepayment
+        - cf.liquidated_balance - cf.repurchased_balance,
         cf.pool_balance_end, rtol=1e-12, atol=1e-6,
     )
     np.testing.assert_allclose(cf.pool_balance_begin[1:], cf.pool_balance_end[:-1], rtol=1e-12, atol=1e-6)
     assert cf.pool_balance_begin[0] == pytest.approx(starting_balance, rel=1e-13)
     np.testing.assert_allclose(cf.recovery + cf.realized_loss, cf.liquidated_balance, rtol=1e-12, atol=1e-9)
     fees = cf.servicing_fee + cf.master_servicing_fee + cf.trustee_fee + cf.lpmi_premium
-    np.testing.assert_allclose(cf.scheduled_interest + cf.advanced_interest - fees, cf.net_interest,
-                               rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(cf.scheduled_interest + cf.advanced_interest + cf.repurchase_interest - fees,
+                               cf.net_interest, rtol=1e-12, atol=1e-6)
     for name in OUTPUT_NAMES:
         if name not in ("net_interest", "net_rate_balance"):  # negative when fees exceed a near-zero coupon
             assert np.all(getattr(cf, name) >= 0.0), name
     assert np.all(cf.realized_loss <= cf.liquidated_balance + 1e-9)
-    # Every defaulted dollar is liquidated or still in the pool: cumulative liquidations never exceed defaults.
-    assert np.all(np.cumsum(cf.liquidated_balance) <= np.cumsum(cf.default_balance) * (1 + 1e-12) + 1e-6)
+    # Every defaulted dollar is liquidated, bought, advanced or still in the pool: what left never exceeds defaults.
+    left = cf.liquidated_balance + cf.repurchased_balance + cf.advanced_principal
+    assert np.all(np.cumsum(left) <= np.cumsum(cf.default_balance) * (1 + 1e-12) + 1e-6)
 
 
 # -- the reference twin ------------------------------------------------------------------------
@@ -85,19 +90,30 @@ def assert_conservation(cf: PoolCashflows, starting_balance: float):
     lag=st.integers(0, 14),
     advancing=st.booleans(),
     rounding=st.sampled_from([0.0, 0.00125, 0.0025]),
+    vector_severity=st.booleans(),
+    options=st.fixed_dictionaries({
+        "buyout_share": st.sampled_from([0.0, 0.5, 1.0]), "buyout_rule": st.sampled_from(["share", "value"]),
+        "buyout_months": st.integers(3, 6),
+        "fair_value_share": st.sampled_from([0.0, 0.3, 1.0]), "fair_value_rule": st.sampled_from(["share", "value"]),
+        "fair_value_months": st.integers(1, 4),
+        "purchase_limit": st.sampled_from([0.0, 0.001, 0.01]), "purchase_rule": st.sampled_from(["share", "value"]),
+        "purchase_months": st.integers(1, 3),
+    }),
 )
 def test_kernel_equals_reference(seed, n_loans, n_periods, cpr, cdr, vector_prepay, severity, lag, advancing,
-                                 rounding):
+                                 rounding, vector_severity, options):
     rng = np.random.default_rng(seed)
     loans = random_loans(rng, n_loans, n_periods)
     index_rates = rng.uniform(-0.005, 0.12, (4, n_periods))
     prepayment = tuple(rng.uniform(0.0, 0.5, n_periods)) if vector_prepay else cpr
+    # a severity that changes by month makes the fair-value rule (sale month vs foreclosure month) bite
+    severity = tuple(rng.uniform(0.0, 1.0, n_periods)) if vector_severity else severity
     a = Assumptions(prepayment=prepayment, default=cdr, severity=severity, liquidation_lag=lag,
-                    advancing=advancing, rounding=rounding)
+                    advancing=advancing, rounding=rounding, **options)
     cf = project_pool(loans, index_rates, a, n_periods=n_periods)
     ref = project_pool_reference(
         loans, index_rates, a.smm(n_periods, wa_age=loans.wa_age), a.mdr(n_periods, wa_age=loans.wa_age),
-        a.effective_severity(n_periods), a.effective_liquidation_lag(), advancing, rounding,
+        a.severity_vector(n_periods), lag, advancing, rounding, a.servicer_options,
     )
     assert set(OUTPUTS) == set(OUTPUT_NAMES)
     for name in OUTPUTS:
@@ -115,7 +131,8 @@ def run_kernel(loans: LoanArrays, index_rates, n_periods, *, smm=0.0, mdr=0.0, r
         loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate, loans.margin, loans.index_id,
         loans.months_to_reset, loans.reset_frequency, loans.initial_cap, loans.periodic_cap, loans.max_rate,
         loans.min_rate, loans.remaining_term, MASTER, TRUSTEE, index_rates,
-        np.full(n_periods, smm), np.full(n_periods, mdr), np.zeros(n_periods), 0, True, rounding, out,
+        np.full(n_periods, smm), np.full(n_periods, mdr), np.zeros(n_periods), 0, True, rounding,
+        ServicerOptions().kernel_array(), np.zeros(n_periods), out,
     )
     return PoolCashflows(**{name: out[:, k].copy() for k, name in enumerate(OUTPUT_NAMES)})
 
@@ -222,9 +239,18 @@ def test_defaults_liquidate_after_the_lag():
     loans = make_loans(balance=1_000_000.0, gross_rate=0.06, remaining_term=360)
     a = Assumptions(default=0.12, severity=0.4, liquidation_lag=4)
     cf = project_pool(loans, flat_index(60), a, n_periods=60)
-    np.testing.assert_allclose(cf.liquidated_balance[4:], cf.default_balance[:-4], rtol=1e-13)
+    # Advanced principal: a cohort defaulted in month s is liquidated at its stated balance, the defaulted
+    # balance x B_{s+3} / B_{s-1} (closed-form annuity balances of a 6%, 360-month loan) ...
+    g = 1.005
+    sched = (g ** 360 - g ** np.arange(61)) / (g ** 360 - 1.0)
+    np.testing.assert_allclose(cf.liquidated_balance[4:], cf.default_balance[:-4] * sched[4:60] / sched[:56],
+                               rtol=1e-11)
     assert np.all(cf.liquidated_balance[:4] == 0.0)
-    np.testing.assert_allclose(cf.realized_loss, 0.4 * cf.liquidated_balance, rtol=1e-13)
+    # ... and loses 40% of the defaulted balance (the servicer is repaid its advanced principal first).
+    np.testing.assert_allclose(cf.realized_loss[4:], 0.4 * cf.default_balance[:-4], rtol=1e-12)
+    off = project_pool(loans, flat_index(60), replace(a, advancing=False), n_periods=60)
+    np.testing.assert_allclose(off.liquidated_balance[4:], off.default_balance[:-4], rtol=1e-13)
+    np.testing.assert_allclose(off.realized_loss, 0.4 * off.liquidated_balance, rtol=1e-13)
     # Month 1: MDR on the full balance, before scheduled principal.
     assert cf.default_balance[0] == pytest.approx(1_000_000.0 * (1 - 0.88 ** (1 / 12)), rel=1e-13)
     # Advanced interest at (gross - servicing) on the delinquent balance; the pool keeps net rate on it.
@@ -236,8 +262,8 @@ def test_defaults_liquidate_after_the_lag():
 def test_lag_zero_liquidates_in_the_month_of_default():
     loans = make_loans()
     cf = project_pool(loans, flat_index(24), Assumptions(default=0.1, severity=0.3), n_periods=24)
-    np.testing.assert_allclose(cf.liquidated_balance, cf.default_balance, rtol=0)
-    assert np.all(cf.advanced_interest == 0.0)
+    np.testing.assert_allclose(cf.liquidated_balance, cf.default_balance, rtol=1e-15)
+    assert np.all(cf.advanced_interest == 0.0) and np.all(cf.advanced_principal == 0.0)
 
 
 def test_no_advancing_collects_nothing_on_delinquent_loans():
@@ -245,28 +271,103 @@ def test_no_advancing_collects_nothing_on_delinquent_loans():
     on = project_pool(loans, flat_index(36), Assumptions(default=0.1, liquidation_lag=6), n_periods=36)
     off = project_pool(loans, flat_index(36), Assumptions(default=0.1, liquidation_lag=6, advancing=False),
                        n_periods=36)
-    assert np.all(off.advanced_interest == 0.0)
-    np.testing.assert_allclose(off.pool_balance_end, on.pool_balance_end, rtol=0)
+    assert np.all(off.advanced_interest == 0.0) and np.all(off.advanced_principal == 0.0)
+    # Without advancing the delinquent balance does not amortize: month 1 differs by the principal advanced.
+    assert off.pool_balance_end[0] - on.pool_balance_end[0] == pytest.approx(on.advanced_principal[0], rel=1e-9)
+    assert np.all(off.pool_balance_end >= on.pool_balance_end)
     np.testing.assert_allclose(off.servicing_fee, on.servicing_fee, rtol=0)
     assert np.all(off.lpmi_premium[1:] < on.lpmi_premium[1:])
     assert np.all(off.net_interest < on.net_interest)
 
 
-def test_servicer_buyout_means_no_loss():
-    loans = make_loans()
-    a = Assumptions(default=0.2, severity=0.5, liquidation_lag=12, servicer_buyout_90plus=True)
-    cf = project_pool(loans, flat_index(48), a, n_periods=48)
-    assert np.all(cf.realized_loss == 0.0)
-    np.testing.assert_allclose(cf.liquidated_balance[3:], cf.default_balance[:-3], rtol=1e-13)
-    np.testing.assert_allclose(cf.recovery, cf.liquidated_balance, rtol=0)
+# -- advancing and the servicer options, worked by hand ----------------------------------------------
+# One loan of $100,000 at 6% (servicing fee 0.375%: advance rate 5.625%), 360 months, no reset, that
+# defaults whole in month 1 (CDR 100% in month 1, 0 after). Its scheduled balance after k payments is the
+# closed-form annuity balance B_k = B (1.005^360 - 1.005^k) / (1.005^360 - 1).
+
+B0, R, SVC = 100_000.0, 0.06, 0.00375
+ADVANCE = (R - SVC) / 12  # 0.0046875 a month
 
 
-def test_fair_value_sale_shortens_the_lag():
-    loans = make_loans()
-    a = Assumptions(default=0.2, severity=0.5, liquidation_lag=12, fair_value_sale=True)
-    cf = project_pool(loans, flat_index(48), a, n_periods=48)
-    np.testing.assert_allclose(cf.liquidated_balance[3:], cf.default_balance[:-3], rtol=1e-13)
-    np.testing.assert_allclose(cf.realized_loss, 0.5 * cf.liquidated_balance, rtol=1e-13)
+def scheduled_balance(k):
+    g = 1.0 + R / 12
+    return B0 * (g ** 360 - g ** k) / (g ** 360 - 1.0)
+
+
+def one_default(n_periods, **kw):
+    loans = make_loans(balance=B0, gross_rate=R, servicing_fee_rate=SVC)
+    a = Assumptions(default=[1.0] + [0.0] * (n_periods - 1), **kw)
+    return project_pool(loans, flat_index(n_periods), a, n_periods=n_periods)
+
+
+def test_principal_advanced_each_month_and_recovered_at_liquidation():
+    # Lag 4, severity 30%: delinquent months 1-4, liquidated in month 5.
+    on = one_default(8, severity=0.3, liquidation_lag=4)
+    off = one_default(8, severity=0.3, liquidation_lag=4, advancing=False)
+    b = [scheduled_balance(k) for k in range(6)]
+    # Principal advanced: the scheduled principal of months 1..4, B_{k-1} - B_k (month 1: $99.55).
+    np.testing.assert_allclose(on.advanced_principal[:4], [b[k - 1] - b[k] for k in range(1, 5)], rtol=1e-12)
+    assert on.advanced_principal[0] == pytest.approx(99.55, abs=0.005)
+    # Interest advanced on the Stated Principal Balance at the start of each month (month 1: $468.75).
+    np.testing.assert_allclose(on.advanced_interest[:4], [b[k - 1] * ADVANCE for k in range(1, 5)], rtol=1e-12)
+    assert on.advanced_interest[0] == pytest.approx(468.75, abs=1e-9)
+    # Month 5: the stated balance B_4 is liquidated; the servicer takes its 4 months of principal back out
+    # of the proceeds 70% x $100,000, so the trust recovers $70,000 - (B_0 - B_4) and loses $30,000.
+    assert on.liquidated_balance[4] == pytest.approx(b[4], rel=1e-12)
+    assert on.realized_loss[4] == pytest.approx(30_000.0, rel=1e-12)
+    assert on.recovery[4] == pytest.approx(70_000.0 - (B0 - b[4]), rel=1e-12)
+    # Severity unchanged in total: the same loss and the same principal, earlier with advancing.
+    assert on.realized_loss.sum() == pytest.approx(off.realized_loss.sum(), rel=1e-12)
+    assert on.principal_remittance.sum() == pytest.approx(70_000.0, rel=1e-12)
+    assert off.principal_remittance.sum() == pytest.approx(70_000.0, rel=1e-12)
+    np.testing.assert_allclose(off.principal_remittance[:4], 0.0, atol=0)
+    assert off.recovery[4] == pytest.approx(70_000.0, rel=1e-12)
+    assert off.liquidated_balance[4] == pytest.approx(B0, rel=1e-12)
+    # The delinquent stated balance amortizes: end of month 2 is B_2 with advancing, B_0 without.
+    assert on.pool_balance_end[1] == pytest.approx(b[2], rel=1e-12)
+    assert off.pool_balance_end[1] == pytest.approx(B0, rel=1e-12)
+
+
+def test_buyout_share_at_the_repurchase_price():
+    # Half of the loan is bought at 90 days (month 4), the rest foreclosed in month 13 at 50% severity.
+    off = one_default(14, severity=0.5, liquidation_lag=12, advancing=False, buyout_share=0.5, buyout_rule="share")
+    assert off.repurchased_balance[3] == pytest.approx(50_000.0, rel=1e-12)
+    # Without advancing the accrued interest of the 3 missed months reaches the trust: 50,000 x 3 x 5.625% / 12.
+    assert off.repurchase_interest[3] == pytest.approx(703.125, rel=1e-12)
+    assert off.net_interest[3] == pytest.approx(703.125, rel=1e-12)
+    assert off.realized_loss.sum() == pytest.approx(25_000.0, rel=1e-12)
+    on = one_default(14, severity=0.5, liquidation_lag=12, buyout_share=0.5, buyout_rule="share")
+    # With advancing the trust had the interest and principal already: it gets the stated balance, no interest.
+    assert on.repurchased_balance[3] == pytest.approx(0.5 * scheduled_balance(3), rel=1e-12)
+    assert np.all(on.repurchase_interest == 0.0)
+    assert on.realized_loss.sum() == pytest.approx(25_000.0, rel=1e-12)
+
+
+def test_value_rules_with_vectors():
+    # A positive severity says the loan recovers less than par: a "value" buy-out never pays.
+    cf = one_default(14, severity=0.3, liquidation_lag=12, buyout_share=1.0, buyout_rule="value",
+                     purchase_limit=0.01, purchase_rule="value")
+    assert np.all(cf.repurchased_balance == 0.0)
+    assert cf.realized_loss[12] == pytest.approx(30_000.0, rel=1e-12)
+    # Fair-value sale by value: sold in month 4 when its severity (20%) beats month 13's (50%) ...
+    rising = [0.2] * 10 + [0.5]
+    sold = one_default(14, severity=rising, liquidation_lag=12, fair_value_share=1.0)
+    assert sold.liquidated_balance[3] == pytest.approx(scheduled_balance(3), rel=1e-12)
+    assert sold.realized_loss[3] == pytest.approx(20_000.0, rel=1e-12)
+    # ... and kept for foreclosure when it does not (severity falling from 50% to 20%).
+    kept = one_default(14, severity=[0.5] * 10 + [0.2], liquidation_lag=12, fair_value_share=1.0)
+    assert kept.liquidated_balance[3] == 0.0 and kept.realized_loss[12] == pytest.approx(20_000.0, rel=1e-12)
+
+
+def test_one_percent_purchase_is_capped():
+    # All $100,000 default in month 1; the 1% option may take 1% of the $100,000 performing balance that month:
+    # $1,000 bought in month 2 at par plus one month of interest at 5.625% (advancing off).
+    cf = one_default(14, severity=0.4, liquidation_lag=12, advancing=False, purchase_limit=0.01,
+                     purchase_rule="share")
+    assert cf.repurchased_balance[1] == pytest.approx(1_000.0, rel=1e-12)
+    assert cf.repurchase_interest[1] == pytest.approx(1_000.0 * ADVANCE, rel=1e-12)
+    assert cf.repurchased_balance.sum() == pytest.approx(1_000.0, rel=1e-12)
+    assert cf.realized_loss[12] == pytest.approx(0.4 * 99_000.0, rel=1e-12)
 
 
 def test_full_prepayment_pays_off_the_pool():

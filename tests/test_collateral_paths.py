@@ -28,6 +28,19 @@ def random_behaviour_loans(rng, n, n_periods) -> BehaviourLoans:
     )
 
 
+#: Servicer options the comparisons draw from (stress.servicing): none, each option by each rule, all at once.
+OPTION_CASES = {
+    "none": {},
+    "buyout": {"buyout_share": 0.8, "buyout_rule": "value"},
+    "buyout_share": {"buyout_share": 0.4, "buyout_rule": "share", "buyout_months": 4},
+    "fair_value": {"fair_value_share": 1.0, "fair_value_rule": "value"},
+    "fair_value_share": {"fair_value_share": 0.6, "fair_value_rule": "share", "fair_value_months": 2},
+    "purchase": {"purchase_limit": 0.01, "purchase_rule": "value"},
+    "all": {"buyout_share": 0.7, "buyout_rule": "share", "fair_value_share": 0.5, "fair_value_rule": "value",
+            "purchase_limit": 0.004, "purchase_rule": "share", "purchase_months": 2},
+}
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -40,18 +53,19 @@ def random_behaviour_loans(rng, n, n_periods) -> BehaviourLoans:
     lag=st.integers(0, 14),
     advancing=st.booleans(),
     rounding=st.sampled_from([0.0, 0.00125]),
+    option=st.sampled_from(sorted(OPTION_CASES)),
 )
 def test_mode0_reproduces_project_pool_per_path_exactly(seed, n_loans, n_paths, n_periods, cpr, cdr, severity, lag,
-                                                       advancing, rounding):
+                                                       advancing, rounding, option):
     rng = np.random.default_rng(seed)
     loans = random_loans(rng, n_loans, n_periods)
     index_rates = rng.uniform(-0.005, 0.12, (n_paths, 4, max(n_periods, 2)))
     a = Assumptions(prepayment=cpr, default=cdr, severity=severity, liquidation_lag=lag, advancing=advancing,
-                    rounding=rounding)
+                    rounding=rounding, **OPTION_CASES[option])
     cf = project_pool_paths(loans, index_rates, None, None, n_periods=n_periods, vectors=a)
     for p in range(n_paths):
         one = project_pool(loans, index_rates[p], a, n_periods=n_periods)
-        for name in OUTPUTS[:17]:
+        for name in OUTPUTS[:20]:
             np.testing.assert_array_equal(getattr(cf, name)[p], getattr(one, name), err_msg=f"{name} path {p}")
 
 
@@ -61,9 +75,8 @@ def _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option):
     index_rates = rng.uniform(0.0, 0.08, (n_paths, 4, n_periods))
     hpi = np.exp(np.cumsum(rng.normal(0.0, 0.03, (n_paths, len(REGIONS), n_periods)), axis=2))
     hpi[:, :, 0] = 1.0
-    params = BehaviourParams().replace(servicing={
-        "liquidation_lag": lag, "advancing": advancing,
-        "servicer_buyout_90plus": option == "buyout", "fair_value_sale": option == "fair_value"})
+    params = BehaviourParams().replace(servicing={"liquidation_lag": lag, "advancing": advancing,
+                                                  **OPTION_CASES[option]})
     return rng, bl, index_rates, hpi, params
 
 
@@ -75,7 +88,7 @@ def _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option):
     n_periods=st.integers(1, 60),
     lag=st.integers(0, 13),
     advancing=st.booleans(),
-    option=st.sampled_from(["none", "buyout", "fair_value"]),
+    option=st.sampled_from(sorted(OPTION_CASES)),
     scaled=st.booleans(),
 )
 def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancing, option, scaled):
@@ -91,16 +104,21 @@ def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancin
     cf = project_pool_paths(bl, index_rates, hpi, params, n_periods=n_periods, vectors=mult)
     ref = project_pool_paths_reference(
         bl, index_rates, mortgage_rate(index_rates, params), hpi, smm_v, mdr_v, sev_v, params,
-        2 if scaled else 1, params.servicing.effective_liquidation_lag(), advancing, 0.00125)
+        2 if scaled else 1, lag, advancing, 0.00125, params.servicing.options)
     assert set(OUTPUTS) == set(OUTPUT_NAMES)
     for name in OUTPUTS:
         np.testing.assert_allclose(getattr(cf, name), ref[name], rtol=1e-9, atol=1e-6, err_msg=name)
     # cash in = cash out, balances never negative.
-    np.testing.assert_allclose(cf.pool_balance_begin - cf.scheduled_principal - cf.prepayment
-                               - cf.liquidated_balance, cf.pool_balance_end, rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(cf.pool_balance_begin - cf.scheduled_principal - cf.advanced_principal
+                               - cf.prepayment - cf.liquidated_balance - cf.repurchased_balance,
+                               cf.pool_balance_end, rtol=1e-12, atol=1e-6)
     np.testing.assert_allclose(cf.recovery + cf.realized_loss, cf.liquidated_balance, rtol=1e-12, atol=1e-9)
-    assert np.all(cf.pool_balance_end >= 0) and np.all(cf.realized_loss >= 0)
+    for name in ("pool_balance_end", "realized_loss", "recovery", "advanced_principal", "repurchased_balance",
+                 "repurchase_interest", "advanced_interest"):
+        assert np.all(getattr(cf, name) >= 0), name
     assert np.all(cf.realized_loss <= cf.liquidated_balance + 1e-9)
+    if not advancing:
+        assert np.all(cf.advanced_principal == 0) and np.all(cf.advanced_interest == 0)
 
 
 def test_more_paths_leave_existing_paths_unchanged():

@@ -17,6 +17,7 @@ import pytest
 from stress.cashflows import run_cashflows
 from stress.engine import ChunkError, build_context, chunk_cashflows, run_monte_carlo
 from stress.errors import ScenarioError
+from stress.pool import principal_remittance
 from stress.scenario import parse_scenario, scenario_path
 
 BASE = tomllib.loads(scenario_path("base").read_text())
@@ -94,8 +95,8 @@ def test_chunking_and_scheduler_invariance(small):
 def test_cash_conservation_on_every_path(small):
     ctx = build_context(small)
     _, pool, bonds, call = chunk_cashflows(ctx, np.arange(8))
-    collections = (pool["scheduled_interest"] + pool["advanced_interest"] + pool["scheduled_principal"]
-                   + pool["prepayment"] + pool["recovery"] + bonds.derivative_income + bonds.call_proceeds)
+    collections = (pool["scheduled_interest"] + pool["advanced_interest"] + pool["repurchase_interest"]
+                   + principal_remittance(pool) + bonds.derivative_income + bonds.call_proceeds)
     fees = (pool["servicing_fee"] + pool["master_servicing_fee"] + pool["trustee_fee"] + pool["lpmi_premium"]
             + bonds.derivative_fee)
     gap = collections - fees - bonds.cash_out()

@@ -20,6 +20,7 @@ from benchmarks.numpy_twin import project_pool_paths_numpy  # noqa: E402
     (2, 0, False, "none", False),
     (3, 12, True, "fair_value", True),
     (4, 9, True, "buyout", False),
+    (5, 9, False, "all", True),
 ])
 def test_numpy_twin_equals_kernel(seed, lag, advancing, option, scaled):
     n_loans, n_paths, n_periods = 40, 5, 90
@@ -32,10 +33,20 @@ def test_numpy_twin_equals_kernel(seed, lag, advancing, option, scaled):
                            severity=rng.uniform(0.5, 2.0, (n_paths, n_periods)))
         kw = dict(smm_mult=mult.prepayment, mdr_mult=mult.default, sev_mult=mult.severity)
     cf = project_pool_paths(bl, index_rates, hpi, params, n_periods=n_periods, vectors=mult)
+    options = params.servicing.options
+    share = None
+    if options.purchase_limit > 0:  # the cap's share from the kernel's first pass, as the Python side does
+        first = project_pool_paths(bl, index_rates, hpi, params.replace(servicing={"purchase_limit": 0.0}),
+                                   n_periods=n_periods, vectors=mult)
+        eligible = first.default_balance  # rule "share": every new default is eligible
+        share = np.where(eligible > 0, np.minimum(1.0, options.purchase_limit * first.performing_balance_begin
+                                                  / np.where(eligible > 0, eligible, 1.0)), 0.0)
     twin = project_pool_paths_numpy(bl, index_rates, mortgage_rate(index_rates, params), hpi, coefficients(params),
-                                    n_periods=n_periods, lag=params.servicing.effective_liquidation_lag(),
-                                    advancing=advancing, **kw)
+                                    n_periods=n_periods, lag=lag, advancing=advancing, rounding=0.00125,
+                                    options=options, purchase_share=share, **kw)
     assert cf.default_balance.sum() > 0 and cf.prepayment.sum() > 0
+    if option != "none":
+        assert cf.repurchased_balance.sum() + cf.liquidated_balance.sum() > 0
     for name, value in twin.items():
         np.testing.assert_allclose(getattr(cf, name), value, rtol=1e-9, atol=1e-6, err_msg=name)
 
@@ -58,6 +69,7 @@ def test_numpy_twin_on_reference_pool_sample():
     cf = project_pool_paths(bl, rates, hpi, params, n_periods=n_periods)
     sv = params.servicing
     twin = project_pool_paths_numpy(bl, rates, mortgage_rate(rates, params), hpi, coefficients(params),
-                                    n_periods=n_periods, lag=sv.effective_liquidation_lag(), advancing=sv.advancing)
+                                    n_periods=n_periods, lag=sv.liquidation_lag, advancing=sv.advancing,
+                                    rounding=0.00125)
     for name, value in twin.items():
         np.testing.assert_allclose(getattr(cf, name), value, rtol=1e-9, atol=1e-6, err_msg=name)

@@ -62,16 +62,18 @@ def test_implied_ratings_are_monotone(deal):
     assert ranks[0] <= ranks[-1]          # A-1 at least as strong as M-4
     # The AAA column's dollars, derived independently by conservation of principal: at maturity
     # the pool is gone, so the bonds are short their original balance less the principal the
-    # loans remitted (scheduled, prepaid, recovered), plus what OC releases sent to the
-    # Certificates, less the excess interest the waterfall paid as principal or reimbursement.
+    # loans remitted (scheduled, advanced by the servicer, prepaid, repurchased, recovered: the 2002-8
+    # remittance report's TOTAL PRINCIPAL), plus what OC releases sent to the Certificates, less the
+    # excess interest the waterfall paid as principal or reimbursement.
     scenario = load_scenario("rating_aaa")
     tape = reference_tape()
     deal_ = deal
     curve = scenario.rates.load_curve(max(420, int(tape["remaining_term"].max()) + 130))
     run = run_cashflows(deal_, tape, curve, scenario.assumptions(tape=tape, deal=deal_, curve=curve), to="maturity")
     b, p = run.bonds, run.pool
-    short = (deal_.bond_balance - (p.scheduled_principal + p.prepayment + p.recovery).sum() + b.oc_release.sum()
-             - b.extra_principal.sum() - b.arla_reimbursed.sum())
+    remitted = p.scheduled_principal + p.advanced_principal + p.prepayment + p.repurchased_balance + p.recovery
+    short = (deal_.bond_balance - remitted.sum() + b.oc_release.sum() - b.extra_principal.sum()
+             - b.arla_reimbursed.sum())
     lost = table["AAA"].to_numpy() * np.array([t.balance for t in deal_.tranches])
     assert lost.sum() == pytest.approx(short, abs=1.0)
     assert short > 0.5 * p.realized_loss.sum()  # a 10.5% loss is far beyond the 0.5% OC: the bonds lose

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from stress.collateral.schema import DOC_TYPES, INDICES, OCCUPANCIES, PURPOSES
 from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import StressInputError
+from stress.servicing import ServicerOptions
 
 __all__ = ["BehaviourParams", "BehaviourFileError", "load_behaviour", "BASE_BEHAVIOUR"]
 
@@ -118,21 +119,15 @@ class SeverityParams(_Section):
     mi_claim_haircut: float = Field(0.20, ge=0.0, le=1.0)
 
 
-class ServicingParams(_Section):
+class ServicingParams(ServicerOptions):
+    """Liquidation lag, advancing, and the servicer options (:class:`stress.servicing.ServicerOptions`)."""
+
     liquidation_lag: int = Field(12, ge=0, le=120)
     advancing: bool = True
-    servicer_buyout_90plus: bool = False
-    fair_value_sale: bool = False
 
-    def effective_liquidation_lag(self) -> int:
-        """Same rules as :meth:`stress.assumptions.Assumptions.effective_liquidation_lag`."""
-        from stress.assumptions import BUYOUT_LAG, FAIR_VALUE_MAX_LAG
-
-        if self.servicer_buyout_90plus:
-            return BUYOUT_LAG
-        if self.fair_value_sale:
-            return min(self.liquidation_lag, FAIR_VALUE_MAX_LAG)
-        return self.liquidation_lag
+    @property
+    def options(self) -> ServicerOptions:
+        return ServicerOptions.of(self)
 
 
 class HpiParams(_Section):

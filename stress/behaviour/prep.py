@@ -18,9 +18,11 @@
   whose first adjustment is behind it), the period index of the first month
   at the first reset's rate (``months_to_reset``); -1 otherwise.
 
+The deal-level fee rates (master servicing, trustee) are the deal file's
+``[collateral]`` values; left out, the reference deal file's.
+
 :func:`coefficients` packs the scalar coefficients in the kernel's order
-(:data:`stress.kernels.collateral_paths.COEF_NAMES`), with the servicing
-options applied (the cost of a fair-value sale, the buy-out's zero loss).
+(:data:`stress.kernels.collateral_paths.COEF_NAMES`).
 """
 
 from __future__ import annotations
@@ -38,14 +40,10 @@ from stress.behaviour.prepayment import base_smm
 from stress.errors import ScenarioError
 from stress.pool import LoanArrays, loan_arrays
 
-__all__ = ["REGIONS", "BehaviourLoans", "prepare_loans", "coefficients",
-           "MASTER_SERVICING_FEE_RATE", "TRUSTEE_FEE_RATE"]
+__all__ = ["REGIONS", "BehaviourLoans", "prepare_loans", "coefficients"]
 
 #: Rows of the ``hpi`` input: national index, California index.
 REGIONS: tuple[str, ...] = ("national", "CA")
-#: The reference deal's fee rates (deal file), used when a tape is given without them.
-MASTER_SERVICING_FEE_RATE = 0.0003
-TRUSTEE_FEE_RATE = 0.000043
 #: Products whose first (initial-cap) adjustment is still ahead at cut-off.
 SEASONED_PRODUCTS = ("30Y LIB6M",)
 
@@ -103,19 +101,28 @@ class BehaviourLoans:
 
 
 def prepare_loans(tape: pd.DataFrame, params: BehaviourParams, *,
-                  master_servicing_fee_rate: float = MASTER_SERVICING_FEE_RATE,
-                  trustee_fee_rate: float = TRUSTEE_FEE_RATE) -> BehaviourLoans:
+                  master_servicing_fee_rate: float | None = None,
+                  trustee_fee_rate: float | None = None) -> BehaviourLoans:
     """Per-loan kernel inputs from a validated tape (:func:`stress.collateral.tape.validate_tape`).
 
     Parameters
     ----------
     tape : pandas.DataFrame
     params : BehaviourParams
-    master_servicing_fee_rate, trustee_fee_rate : float
-        Deal fee rates [annual, decimal]; default the reference deal's.
+    master_servicing_fee_rate, trustee_fee_rate : float, optional
+        Deal fee rates [annual, decimal]; default the reference deal file's
+        ``[collateral]`` values.
     """
     if not isinstance(params, BehaviourParams):
         raise ScenarioError(f"params: expected a BehaviourParams, got {type(params).__name__}")
+    if master_servicing_fee_rate is None or trustee_fee_rate is None:
+        from stress.assumptions import reference_collateral
+
+        terms = reference_collateral()
+        if master_servicing_fee_rate is None:
+            master_servicing_fee_rate = terms.master_servicing_fee_rate
+        if trustee_fee_rate is None:
+            trustee_fee_rate = terms.trustee_fee_rate
     loans = loan_arrays(tape, master_servicing_fee_rate=master_servicing_fee_rate,
                         trustee_fee_rate=trustee_fee_rate)
     ltv = tape["ltv"].to_numpy(dtype=np.float64)
@@ -139,7 +146,7 @@ def coefficients(params: BehaviourParams) -> np.ndarray:
     """The kernel's coefficient vector (order :data:`~stress.kernels.collateral_paths.COEF_NAMES`)."""
     from stress.kernels.collateral_paths import COEF_NAMES
 
-    pp, dp, sp, sv = params.prepayment, params.default, params.severity, params.servicing
+    pp, dp, sp = params.prepayment, params.default, params.severity
     values = {
         "base_smm": base_smm(params), "seasoning_months": pp.seasoning_months,
         "seasoning_floor": pp.seasoning_floor, "refi_max": pp.refi_max, "refi_slope": pp.refi_slope,
@@ -152,13 +159,13 @@ def coefficients(params: BehaviourParams) -> np.ndarray:
         "age_peak_months": dp.age_peak_months, "age_slope": dp.age_slope, "ltv_slope": dp.ltv_slope,
         "default_ltv_reference": dp.ltv_reference, "payment_shock_slope": dp.payment_shock_slope,
         "max_mdr": dp.max_mdr, "distressed_haircut": sp.distressed_haircut,
-        "liquidation_cost": sp.fair_value_sale_cost if sv.fair_value_sale else sp.foreclosure_cost,
-        "max_severity": sp.max_severity, "loss_free": 1.0 if sv.servicer_buyout_90plus else 0.0,
+        "liquidation_cost": sp.foreclosure_cost, "fair_value_cost": sp.fair_value_sale_cost,
+        "max_severity": sp.max_severity,
         "logistic_x0": LOGISTIC_X0, "logistic_step": LOGISTIC_STEP,
         "negative_equity_slope": dp.negative_equity_slope, "haircut_per_decline": sp.haircut_per_decline,
-        "carry_rate": sp.carry_rate,
-        # a fair-value sale avoids foreclosure, so no crowded foreclosure timeline
-        "timeline_per_decline": 0.0 if sv.fair_value_sale else sp.timeline_per_decline,
+        # the foreclosure timeline's crowding extension (a fair-value sale is never extended: the kernel
+        # counts fair_value_months for it)
+        "carry_rate": sp.carry_rate, "timeline_per_decline": sp.timeline_per_decline,
         "max_extension_months": sp.max_extension_months,
     }
     assert set(values) == set(COEF_NAMES)

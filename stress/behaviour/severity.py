@@ -8,9 +8,17 @@
     proceeds = V0 x HPI(liquidation month) x (1 - discount) / B
     carrying = months x (advance rate + carry_rate) / 12   (accrued interest: repaid to the servicer if
                advanced, foregone by the trust if not; taxes, insurance and upkeep of the property)
-    claim    = 1 + costs + carrying            (costs = foreclosure_cost, or fair_value_sale_cost)
+    claim    = 1 + foreclosure_cost + carrying
     MI       = coverage x claim                (coverage already net of the claim haircut: mi_coverage)
     severity = max(0, min(max_severity, claim - proceeds - MI))
+
+A loan sold at fair value (``fair_value_sale=True``, :mod:`stress.servicing`)
+takes the same formula with ``fair_value_months`` for ``months`` (no timeline
+extension: the sale avoids foreclosure and its crowded timeline),
+``fair_value_sale_cost`` for ``foreclosure_cost``, and the HPI of its sale
+month; the discount still deepens with the drawdown (the buyer prices the
+home in the same market). A loan bought by the servicer (90+ day buy-out,
+1% purchase) leaves at the Repurchase Price with no loss.
 
 ``V0 / B`` is ``1 / LTV0`` where ``LTV0`` is the current balance over the
 original value (HPI 1 at cut-off). ``HPI peak`` is the highest HPI of the
@@ -28,10 +36,13 @@ extra months count in the severity as foregone interest and carrying cost
 (as when a servicer stops advancing on a long-delinquent loan).
 
 The servicer advances only while it expects the liquidation proceeds to repay
-the advances: ``proceeds >= costs + lag x advance rate / 12`` (MI left out of
-the test, conservatively). Severity is capped at 100% so the recovery is never
-negative. A fair-value sale (2004-10 amendment) avoids foreclosure: no
-timeline extension. With the servicer buy-out option the severity is 0.
+the advances: ``proceeds >= foreclosure_cost + lag x advance rate / 12`` (MI
+left out of the test, conservatively). Severity is capped at 100% so the
+recovery is never negative.
+
+Primary MI coverage by original LTV (:func:`mi_coverage`): standard GSE
+coverage levels for 30-year loans, in ``[severity]`` of the behaviour file,
+less the claim haircut.
 
 Every monotonicity the tests check follows from the signs: a deeper drawdown
 raises the discount and the months and lowers the proceeds; a higher LTV0
@@ -44,7 +55,8 @@ import numpy as np
 
 from stress.behaviour.params import BehaviourParams
 
-__all__ = ["mi_coverage", "drawdown", "timeline_months", "advance_recoverable", "advance_months", "severity"]
+__all__ = ["mi_coverage", "drawdown", "timeline_months", "advance_recoverable", "advance_months", "severity",
+           "value_covers_price"]
 
 
 def mi_coverage(ltv, mi_insured, params: BehaviourParams) -> np.ndarray:
@@ -57,21 +69,22 @@ def mi_coverage(ltv, mi_insured, params: BehaviourParams) -> np.ndarray:
     return np.where(np.asarray(mi_insured, dtype=bool), cov * (1.0 - sp.mi_claim_haircut), 0.0)
 
 
-def _cost(params: BehaviourParams) -> float:
-    return params.severity.fair_value_sale_cost if params.servicing.fair_value_sale else params.severity.foreclosure_cost
-
-
 def drawdown(hpi_liquidation, hpi_peak=1.0):
     """Home-price decline from the path's peak at the liquidation month [decimal, >= 0]."""
     return np.maximum(0.0, 1.0 - np.asarray(hpi_liquidation, dtype=np.float64) / np.asarray(hpi_peak))
 
 
-def timeline_months(decline, params: BehaviourParams):
-    """Months from default to liquidation that the severity counts: the lag plus the crowding extension."""
-    sp = params.severity
-    lag = params.servicing.effective_liquidation_lag()
-    per_decline = 0.0 if params.servicing.fair_value_sale else sp.timeline_per_decline
-    return lag + np.minimum(per_decline * np.asarray(decline), sp.max_extension_months)
+def timeline_months(decline, params: BehaviourParams, *, fair_value_sale: bool = False):
+    """Months from default to liquidation that the severity counts [months].
+
+    Foreclosure: ``liquidation_lag`` plus the crowding extension
+    ``min(timeline_per_decline x decline, max_extension_months)``; a fair-value
+    sale: ``fair_value_months``, never extended (it avoids foreclosure).
+    """
+    sp, sv = params.severity, params.servicing
+    if fair_value_sale:
+        return np.full(np.shape(decline), float(sv.fair_value_months))
+    return sv.liquidation_lag + np.minimum(sp.timeline_per_decline * np.asarray(decline), sp.max_extension_months)
 
 
 def _proceeds(ltv0, hpi_liquidation, decline, params: BehaviourParams):
@@ -81,23 +94,27 @@ def _proceeds(ltv0, hpi_liquidation, decline, params: BehaviourParams):
 
 
 def advance_recoverable(*, ltv0, hpi_liquidation, advance_rate, params: BehaviourParams, hpi_peak=1.0):
-    """Whether the servicer advances on a defaulted loan: advancing on, and proceeds >= costs + advances."""
-    lag = params.servicing.effective_liquidation_lag()
+    """Whether the servicer advances on a defaulted loan: advancing on, and proceeds >= costs + advances.
+
+    ``hpi_liquidation`` is the HPI of the foreclosure month (``liquidation_lag`` after default).
+    """
+    sp = params.severity
+    lag = params.servicing.liquidation_lag
     proceeds = _proceeds(ltv0, hpi_liquidation, drawdown(hpi_liquidation, hpi_peak), params)
     advances = lag * np.asarray(advance_rate) / 12.0
-    return params.servicing.advancing & (proceeds >= _cost(params) + advances)
+    return params.servicing.advancing & (proceeds >= sp.foreclosure_cost + advances)
 
 
 def advance_months(*, ltv0, hpi_liquidation, advance_rate, params: BehaviourParams, hpi_peak=1.0):
-    """Months of advances repaid out of the proceeds: the effective lag, or 0 when not advanced."""
-    lag = params.servicing.effective_liquidation_lag()
+    """Months of advances repaid out of the proceeds: the liquidation lag, or 0 when not advanced."""
+    lag = params.servicing.liquidation_lag
     ok = advance_recoverable(ltv0=ltv0, hpi_liquidation=hpi_liquidation, advance_rate=advance_rate,
                              params=params, hpi_peak=hpi_peak)
     return np.where(ok, float(lag), 0.0)
 
 
 def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: BehaviourParams, hpi_peak=1.0,
-             multiplier=1.0):
+             multiplier=1.0, fair_value_sale: bool = False):
     """Severity [decimal of the defaulted balance].
 
     Parameters
@@ -105,7 +122,7 @@ def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: Behaviour
     ltv0 : array_like
         Borrower balance at default / original property value (the LTV at HPI 1).
     hpi_liquidation : array_like
-        HPI of the loan's region in the liquidation month (1 at cut-off).
+        HPI of the loan's region in the liquidation (or sale) month (1 at cut-off).
     advance_rate : array_like
         Note rate less servicing fee at default [annual, decimal], floored at 0.
     coverage : array_like
@@ -115,13 +132,26 @@ def severity(*, ltv0, hpi_liquidation, advance_rate, coverage, params: Behaviour
         (1 at cut-off, so >= 1); the drawdown is measured from it.
     multiplier : float
         Scenario multiple (mode 2), applied before the [0, max_severity] bounds.
+    fair_value_sale : bool
+        The loan is sold at fair value (:mod:`stress.servicing`) ``fair_value_months``
+        after default with ``fair_value_sale_cost`` and no timeline extension,
+        instead of foreclosed ``liquidation_lag`` (+ extension) months after
+        default with ``foreclosure_cost``; ``hpi_liquidation`` is then the HPI
+        of the sale month.
     """
     sp = params.severity
-    if params.servicing.servicer_buyout_90plus:
-        return np.zeros(np.broadcast(ltv0, hpi_liquidation).shape)
+    cost = sp.fair_value_sale_cost if fair_value_sale else sp.foreclosure_cost
     decline = drawdown(hpi_liquidation, hpi_peak)
     proceeds = _proceeds(ltv0, hpi_liquidation, decline, params)
-    months = timeline_months(decline, params)
-    claim = 1.0 + _cost(params) + months * (np.asarray(advance_rate) + sp.carry_rate) / 12.0
+    months = timeline_months(decline, params, fair_value_sale=fair_value_sale)
+    claim = 1.0 + cost + months * (np.asarray(advance_rate) + sp.carry_rate) / 12.0
     raw = (claim - proceeds - np.asarray(coverage) * claim) * multiplier
     return np.maximum(0.0, np.minimum(sp.max_severity, raw))
+
+
+def value_covers_price(*, ltv0, hpi, advance_rate, months, params: BehaviourParams):
+    """The servicer's buy test (:mod:`stress.servicing`, rule ``"value"``): the home at ``hpi`` less
+    ``foreclosure_cost`` is worth at least the Repurchase Price, balance plus ``months`` of accrued
+    interest at ``advance_rate`` (per dollar of defaulted balance)."""
+    value = np.asarray(hpi) / np.asarray(ltv0) * (1.0 - params.severity.foreclosure_cost)
+    return value >= 1.0 + months * np.asarray(advance_rate) / 12.0

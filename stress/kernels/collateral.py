@@ -43,20 +43,53 @@ payment due 2004-02-01, which funds the 2004-02-25 payment date.
    rate changes.
 3. **Defaults.** The MDR is applied to the performing balance at the start of
    the month, before scheduled principal (a defaulted loan misses this
-   month's payment). The defaulted balance leaves the performing pool, stops
-   amortizing and stays in the pool balance as delinquent for
-   ``liquidation_lag`` months (it is delinquent at the end of months ``s`` ..
-   ``s + lag - 1`` for a default in month ``s``), then is liquidated in month
-   ``s + lag``: realized loss = ``severity[s + lag] x balance`` (the severity
-   of the month of liquidation), recovery (principal) = the rest. Lag 0
-   liquidates in the month of default. With ``advancing`` the servicer
-   advances interest on the delinquent balance in each of those ``lag``
-   months at the loan's current rate less the servicing fee (the servicer
-   keeps its fee out of what it would advance; never below zero); the master servicing fee,
-   trustee fee and LPMI premium are paid on that balance as on a performing
-   one, so the trust nets the net mortgage rate on it. Without advancing
-   nothing is collected or paid on it. Advances are assumed recovered
-   outside the trust (severity covers the rest).
+   month's payment). The defaulted balance leaves the performing pool and
+   stays in the pool balance as delinquent for ``liquidation_lag`` months (it
+   is delinquent at the end of months ``s`` .. ``s + lag - 1`` for a default
+   in month ``s``), then is liquidated in month ``s + lag``: realized loss =
+   ``severity[s + lag] x`` the balance at default (the severity of the month
+   of liquidation), recovery = the stated balance liquidated less that loss.
+   Lag 0 liquidates in the month of default.
+
+   **Advancing** (the 2002-8 remittance report's "Interest Advanced" and
+   "Principal Advanced"). With ``advancing`` the servicer advances, in each of
+   those ``lag`` months, the delinquent loan's scheduled payment: interest on
+   its Stated Principal Balance at the current rate less the servicing fee
+   (the servicer keeps its fee out of what it would advance; the report's
+   advanced interest is the delinquent interest less the delinquent servicing
+   fee; never below zero) and the scheduled principal (``advanced_principal``),
+   so the delinquent Stated Principal Balance amortizes as the loan's schedule
+   says (it is tracked as units of ``unit``, the scheduled balance per dollar
+   of cut-off balance with no default or prepayment; the annuity is linear in
+   the balance, so every cohort of a loan amortizes by the same factor). The
+   master servicing fee, trustee fee and LPMI premium are paid on the
+   advanced balance as on a performing one, so the trust nets the net
+   mortgage rate on it. At liquidation the servicer is repaid its advanced
+   principal out of the proceeds before the trust receives the rest: the
+   trust's recovery is the stated balance less ``severity x`` the balance at
+   default, so its loss in total is unchanged and principal arrives earlier
+   (interest advances are repaid outside the trust: the severity covers them).
+   ASSUMPTION: when the proceeds do not cover the advanced principal (a
+   severity above the stated share of the defaulted balance: near 100%, or a
+   loan whose final balloon of scheduled principal was advanced) the loss is
+   capped at the stated balance and the servicer bears the rest. Without
+   advancing nothing is collected or paid on a delinquent loan until it
+   leaves the pool.
+
+   **Servicer options** (:mod:`stress.servicing`, ``options``): each month's
+   cohort is split, in this order, into the part bought under the 1% option
+   (``purchase_share[s]`` of it, if the rule selects it) leaving in month
+   ``s + purchase_months``, the part bought out at 90 days (``buyout_share``)
+   leaving in ``s + buyout_months``, the part sold at fair value
+   (``fair_value_share``, liquidated in ``s + fair_value_months`` at that
+   month's severity) and the rest, foreclosed in ``s + lag``. An option acts
+   only if its month comes before ``s + lag``. A bought part leaves at the
+   Repurchase Price with no loss: its stated balance as ``repurchased_balance``
+   and, when it was not advanced, the accrued interest at the rate less the
+   servicing fee for its months of delinquency (at the rate at default) as
+   ``repurchase_interest``. The ``"value"`` rules here (vectors) compare the
+   scenario's recovery ``1 - severity`` with the price (so a positive severity
+   never buys) and the fair-value severity with the foreclosure one.
 4. **Prepayments.** The SMM is applied to the performing balance after
    scheduled principal (the borrower makes the scheduled payment, then pays
    down or off: curtailments and payoffs as one).
@@ -65,17 +98,20 @@ payment due 2004-02-01, which funds the 2004-02-25 payment date.
    LPMI premium ``lpmi_rate / 12`` — each reported separately. Net mortgage
    rate = gross - servicing - master servicing - trustee - LPMI.
 6. **Outputs** (``out[t - 1, k]``, the ``OUT_*`` constants, pool sums):
-   ``pool_balance_begin`` / ``pool_balance_end`` (performing + delinquent not
-   yet liquidated); ``scheduled_interest`` (gross, on the performing balance);
-   ``advanced_interest``; the four fees; ``net_interest`` = scheduled interest
-   + advanced interest - all fees (what goes to the bond waterfall);
-   ``scheduled_principal``; ``prepayment``; ``default_balance`` (newly
-   defaulted); ``liquidated_balance``; ``recovery``; ``realized_loss``;
-   ``net_rate_balance`` = sum of beginning pool balance x net mortgage rate
-   and ``gross_rate_balance`` = sum of beginning pool balance x gross rate,
-   each at the rate that applies to the month's interest (for the available
-   funds rate and the WAC). Every period: ``begin - scheduled_principal -
-   prepayment - liquidated = end`` and ``liquidated = recovery +
+   ``pool_balance_begin`` / ``pool_balance_end`` (performing + delinquent
+   stated balance not yet liquidated or bought); ``scheduled_interest``
+   (gross, on the performing balance); ``advanced_interest``; the four fees;
+   ``repurchase_interest``; ``net_interest`` = scheduled interest + advanced
+   interest + repurchase interest - all fees (what goes to the bond
+   waterfall); ``scheduled_principal`` (performing loans);
+   ``advanced_principal``; ``prepayment``; ``default_balance`` (newly
+   defaulted); ``liquidated_balance`` (stated); ``recovery``;
+   ``realized_loss``; ``repurchased_balance``; ``net_rate_balance`` = sum of
+   beginning pool balance x net mortgage rate and ``gross_rate_balance`` =
+   sum of beginning pool balance x gross rate, each at the rate that applies
+   to the month's interest (for the available funds rate and the WAC). Every
+   period: ``begin - scheduled_principal - advanced_principal - prepayment -
+   liquidated - repurchased = end`` and ``liquidated = recovery +
    realized_loss``.
 """
 
@@ -105,6 +141,9 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "realized_loss",
     "net_rate_balance",
     "gross_rate_balance",
+    "advanced_principal",
+    "repurchased_balance",
+    "repurchase_interest",
 )
 N_OUTPUTS = len(OUTPUT_NAMES)
 (
@@ -125,11 +164,31 @@ N_OUTPUTS = len(OUTPUT_NAMES)
     OUT_REALIZED_LOSS,
     OUT_NET_RATE_BALANCE,
     OUT_GROSS_RATE_BALANCE,
+    OUT_ADVANCED_PRINCIPAL,
+    OUT_REPURCHASED_BALANCE,
+    OUT_REPURCHASE_INTEREST,
 ) = range(N_OUTPUTS)
-# A scratch column after the outputs: the balance master servicing and trustee
-# fees are charged on (performing + advanced delinquent), summed over loans.
+# Scratch columns after the outputs: the balance master servicing and trustee
+# fees are charged on (performing + advanced delinquent), summed over loans;
+# the performing balance at the start of the month; the new defaults the 1%
+# purchase rule selects (the Python side caps the purchase with these two).
 _FEE_BALANCE = N_OUTPUTS
-N_COLUMNS = N_OUTPUTS + 1
+_PERFORMING_BEGIN = N_OUTPUTS + 1
+_PURCHASE_ELIGIBLE = N_OUTPUTS + 2
+N_COLUMNS = N_OUTPUTS + 3
+
+# Rows of the delinquency ring buffers: to liquidation (not advanced [USD], advanced [units of the
+# scheduled balance], loss [USD]) and to the Repurchase Price (not advanced, advanced, accrued interest).
+R_NA, R_UNITS, R_LOSS, R_BUY_NA, R_BUY_UNITS, R_BUY_INTEREST = range(6)
+N_RING = 6
+
+#: Servicer options as the kernels read them (:meth:`stress.servicing.ServicerOptions.kernel_array`).
+OPTION_NAMES: tuple[str, ...] = ("buyout_share", "buyout_by_value", "buyout_months", "fair_value_share",
+                                 "fair_value_by_value", "fair_value_months", "purchase_limit", "purchase_by_value",
+                                 "purchase_months")
+(O_BUYOUT_SHARE, O_BUYOUT_BY_VALUE, O_BUYOUT_MONTHS, O_FAIR_VALUE_SHARE, O_FAIR_VALUE_BY_VALUE,
+ O_FAIR_VALUE_MONTHS, O_PURCHASE_LIMIT, O_PURCHASE_BY_VALUE, O_PURCHASE_MONTHS) = range(len(OPTION_NAMES))
+N_OPTIONS = len(OPTION_NAMES)
 
 # Half-way rounds up; the tolerance absorbs binary representation error in
 # (index + margin) / increment, e.g. 0.011875 + 0.0275 = 0.039374999...
@@ -171,6 +230,23 @@ def _level_payment(balance, monthly_rate, n_months):
     return balance * monthly_rate / -math.expm1(-n_months * math.log1p(monthly_rate))
 
 
+
+@kernel
+def _exercised(share, by_value, pays, usable):
+    """Share of a cohort an option takes: ``share`` if the option can act and its rule passes, else 0."""
+    if not usable:
+        return 0.0
+    if by_value and not pays:
+        return 0.0
+    return share
+
+
+@kernel
+def _vector_value_covers_price(severity, advance_rate, months):
+    """Vector mode's buy test: recovery ``1 - severity`` >= price ``1 + months x advance rate / 12`` (per $)."""
+    return 1.0 - severity >= 1.0 + months * advance_rate / 12.0
+
+
 @kernel
 def _project_pool(
     balance, gross_rate, servicing_fee_rate, lpmi_rate,
@@ -178,7 +254,7 @@ def _project_pool(
     initial_cap, periodic_cap, max_rate, min_rate, remaining_term,
     master_servicing_fee_rate, trustee_fee_rate,
     index_rates, smm, mdr, severity,
-    liquidation_lag, advancing, rounding,
+    liquidation_lag, advancing, rounding, options, purchase_share,
     out,
 ):
     """Project a pool of ARM loans and accumulate pool cash flows by month.
@@ -205,22 +281,34 @@ def _project_pool(
     liquidation_lag : int
         [months, >= 0]
     advancing : bool
+        The servicer advances delinquent interest and scheduled principal.
     rounding : float
         Rate rounding increment [decimal]; 0 = none.
-    out : float64[t, >= N_OUTPUTS]
-        Filled: ``out[t - 1, OUT_*]`` (zeroed here first).
+    options : float64[N_OPTIONS]
+        Servicer options, layout :data:`OPTION_NAMES` (:meth:`stress.servicing.ServicerOptions.kernel_array`).
+    purchase_share : float64[t]
+        Share of the month's eligible new defaults bought under the 1% option.
+    out : float64[t, >= N_COLUMNS]
+        Filled: ``out[t - 1, OUT_*]`` and the scratch columns (zeroed here first).
     """
     n_loans = balance.shape[0]
     n_periods = smm.shape[0]
     lag = liquidation_lag
+    ring_len = lag + 1
     out[:, :] = 0.0
-    # One ring buffer, reused loan after loan: pipeline[j] holds the balance that
-    # defaulted ``lag`` months before the month whose index is j modulo lag.
-    pipeline = np.zeros(max(lag, 1))
+    # One set of ring buffers, reused loan after loan: ring[R_*, (s + offset) % ring_len] holds the part of
+    # the cohort defaulted in month s that leaves the pipeline ``offset`` months later.
+    ring = np.zeros((N_RING, ring_len))
     # Survival factors of the payment, per month: P <- P * (1 - mdr) * (1 - smm).
     keep_default = 1.0 - mdr
     keep_prepay = 1.0 - smm
     fixed_fees = master_servicing_fee_rate + trustee_fee_rate
+    buy_share, buy_by_value, buy_m = options[O_BUYOUT_SHARE], options[O_BUYOUT_BY_VALUE] != 0.0, \
+        int(options[O_BUYOUT_MONTHS])
+    fv_share, fv_by_value, fv_m = options[O_FAIR_VALUE_SHARE], options[O_FAIR_VALUE_BY_VALUE] != 0.0, \
+        int(options[O_FAIR_VALUE_MONTHS])
+    pur_by_value, pur_m = options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS])
+    any_option = buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0
 
     for l in range(n_loans):
         performing = balance[l]
@@ -233,13 +321,19 @@ def _project_pool(
         freq = reset_frequency[l]
         cap = initial_cap[l]
         monthly = rate / 12.0
-        advance_monthly = max(rate - svc, 0.0) / 12.0
+        advance_rate = max(rate - svc, 0.0)
         net_rate = rate - svc - lpmi - fixed_fees
         payment = _level_payment(performing, monthly, term)
-        delinquent = 0.0
+        # The loan's scheduled balance per dollar of cut-off balance (no default, no prepayment) and its
+        # payment: delinquent balances whose principal is advanced amortize along it (see 3).
+        unit = 1.0
+        unit_payment = _level_payment(1.0, monthly, term)
+        delinquent_na = 0.0   # delinquent balance not advanced [USD]
+        delinquent_units = 0.0  # advanced delinquent balance, in units of ``unit`` [USD per unit]
         months_after_payoff = 0
-        for j in range(lag):
-            pipeline[j] = 0.0
+        last_filed = -1  # month a cohort last entered the pipeline (-1: never)
+        ring[:, :] = 0.0  # a pipeline cut off by the horizon must not leak into the next loan
+        slot = 0  # t % ring_len, kept by increment
 
         for t in range(n_periods):
             # -- 1. ARM reset: an adjustment at month a = t (1-based months) applies from month t + 1,
@@ -252,60 +346,125 @@ def _project_pool(
                 if new_rate != rate:
                     rate = new_rate
                     monthly = rate / 12.0
-                    advance_monthly = max(rate - svc, 0.0) / 12.0
+                    advance_rate = max(rate - svc, 0.0)
                     net_rate = rate - svc - lpmi - fixed_fees
                     payment = _level_payment(performing, monthly, term - t)
+                    unit_payment = _level_payment(unit, monthly, term - t)
             row = out[t]
-            begin = performing + delinquent
+            unit_start = unit
+            begin = performing + delinquent_na + delinquent_units * unit_start
             row[OUT_BALANCE_BEGIN] += begin
             row[OUT_GROSS_RATE_BALANCE] += begin * rate
             row[OUT_NET_RATE_BALANCE] += begin * net_rate
+            row[_PERFORMING_BEGIN] += performing
 
             # -- 3. defaults, before scheduled principal.
             defaulted = performing * mdr[t]
             performing -= defaulted
             paying = performing  # the balance that pays interest this month
             payment *= keep_default[t]
-            # -- 2. scheduled interest and principal on the performing balance.
+            # -- 2. scheduled interest and principal on the performing balance (and on the unit schedule).
             interest = performing * monthly
             if term - t <= 1:
                 scheduled = performing  # last payment takes what is left
+                unit_scheduled = unit
             else:
                 scheduled = payment - interest
                 if scheduled > performing:
                     scheduled = performing
+                unit_scheduled = unit_payment - unit * monthly
+                if unit_scheduled > unit:
+                    unit_scheduled = unit
             performing -= scheduled
+            unit -= unit_scheduled
             # -- 4. prepayments, after scheduled principal.
             prepaid = performing * smm[t]
             performing -= prepaid
             payment *= keep_prepay[t]
 
-            # -- 3. the delinquency pipeline: liquidate the cohort that defaulted lag months ago.
-            if lag == 0:
-                liquidated = defaulted
-            else:
-                slot = t % lag
-                liquidated = pipeline[slot]
-                pipeline[slot] = defaulted
-                delinquent += defaulted - liquidated
-                if delinquent < 0.0:  # rounding residue once the pipeline is empty
-                    delinquent = 0.0
+            # -- 3. the pipeline: split this month's cohort among the routes, then take out what is due.
+            #       Both only when there is something to do (a loan that never defaults skips them; the
+            #       many-path kernel adds the same amounts, zeros included, so mode 0 stays bit for bit).
+            filed_na = 0.0
+            filed_units = 0.0
+            if defaulted > 0.0:
+                last_filed = t
+                sev_foreclosure = severity[min(t + lag, n_periods - 1)]
+                inv_unit = 0.0
+                if advancing:  # advanced cohorts are kept in units of the scheduled balance
+                    inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
+                    filed_units = defaulted * inv_unit
+                else:
+                    filed_na = defaulted
+                d_foreclosure = defaulted
+                if any_option:
+                    sev_fair_value = severity[min(t + fv_m, n_periods - 1)]
+                    pays = _vector_value_covers_price(sev_foreclosure, advance_rate, pur_m)
+                    g = _exercised(purchase_share[t], pur_by_value, pays, pur_m < lag)
+                    if pur_m < lag and (pays or not pur_by_value):
+                        row[_PURCHASE_ELIGIBLE] += defaulted
+                    b = _exercised(buy_share, buy_by_value,
+                                   _vector_value_covers_price(sev_foreclosure, advance_rate, buy_m), buy_m < lag)
+                    f = _exercised(fv_share, fv_by_value, sev_fair_value <= sev_foreclosure, fv_m < lag)
+                    d_purchase = defaulted * g
+                    rest = defaulted - d_purchase
+                    d_buyout = rest * b
+                    rest -= d_buyout
+                    d_fair_value = rest * f
+                    d_foreclosure = rest - d_fair_value
+                    if advancing:
+                        ring[R_UNITS, (t + fv_m) % ring_len] += d_fair_value * inv_unit
+                        ring[R_BUY_UNITS, (t + buy_m) % ring_len] += d_buyout * inv_unit
+                        ring[R_BUY_UNITS, (t + pur_m) % ring_len] += d_purchase * inv_unit
+                    else:
+                        ring[R_NA, (t + fv_m) % ring_len] += d_fair_value
+                        ring[R_BUY_NA, (t + buy_m) % ring_len] += d_buyout
+                        ring[R_BUY_NA, (t + pur_m) % ring_len] += d_purchase
+                        # accrued interest not advanced, paid with the Repurchase Price
+                        ring[R_BUY_INTEREST, (t + buy_m) % ring_len] += d_buyout * (buy_m * advance_rate / 12.0)
+                        ring[R_BUY_INTEREST, (t + pur_m) % ring_len] += d_purchase * (pur_m * advance_rate / 12.0)
+                    ring[R_LOSS, (t + fv_m) % ring_len] += d_fair_value * sev_fair_value
+                slot_in = slot - 1 if slot > 0 else lag  # (t + lag) % ring_len, without a division
+                if advancing:
+                    ring[R_UNITS, slot_in] += d_foreclosure * inv_unit
+                else:
+                    ring[R_NA, slot_in] += d_foreclosure
+                ring[R_LOSS, slot_in] += d_foreclosure * sev_foreclosure
 
-            # -- 5. interest and fees.
+            if last_filed >= 0 and t <= last_filed + lag:  # the pipeline may hold a cohort due now
+                out_na = ring[R_NA, slot] + ring[R_BUY_NA, slot]
+                out_units = ring[R_UNITS, slot] + ring[R_BUY_UNITS, slot]
+                # Stated balance at liquidation; the advanced principal is repaid to the servicer out of the
+                # proceeds first, so the trust's loss on the cohort stays severity x the defaulted balance
+                # (never more than the stated balance: an unrecoverable rest is the servicer's).
+                liquidated = ring[R_NA, slot] + ring[R_UNITS, slot] * unit_start
+                row[OUT_LIQUIDATED_BALANCE] += liquidated
+                row[OUT_REALIZED_LOSS] += min(ring[R_LOSS, slot], liquidated)
+                row[OUT_REPURCHASED_BALANCE] += ring[R_BUY_NA, slot] + ring[R_BUY_UNITS, slot] * unit_start
+                row[OUT_REPURCHASE_INTEREST] += ring[R_BUY_INTEREST, slot]
+                for r in range(N_RING):
+                    ring[r, slot] = 0.0
+                delinquent_na += filed_na - out_na
+                if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
+                    delinquent_na = 0.0
+                delinquent_units += filed_units - out_units
+                if delinquent_units < 0.0:
+                    delinquent_units = 0.0
+            slot = slot + 1 if slot < lag else 0  # t % ring_len for the next month
+
+            # -- 5. interest, advances and fees.
             row[OUT_SCHEDULED_INTEREST] += interest
             row[OUT_SERVICING_FEE] += paying * (svc / 12.0)
-            if advancing:
-                row[OUT_ADVANCED_INTEREST] += delinquent * advance_monthly
-                fee_balance = paying + delinquent
-            else:
-                fee_balance = paying
+            advanced_balance = delinquent_units * unit_start  # stated balance the month's interest accrues on
+            row[OUT_ADVANCED_INTEREST] += advanced_balance * (advance_rate / 12.0)
+            row[OUT_ADVANCED_PRINCIPAL] += delinquent_units * unit_scheduled
+            fee_balance = paying + advanced_balance
             row[_FEE_BALANCE] += fee_balance
             row[OUT_LPMI_PREMIUM] += fee_balance * (lpmi / 12.0)
             row[OUT_SCHEDULED_PRINCIPAL] += scheduled
             row[OUT_PREPAYMENT] += prepaid
             row[OUT_DEFAULT_BALANCE] += defaulted
-            row[OUT_LIQUIDATED_BALANCE] += liquidated
-            row[OUT_BALANCE_END] += performing + delinquent
+            row[OUT_BALANCE_END] += performing + delinquent_na + delinquent_units * unit
 
             # Paid off (scheduled, prepaid or defaulted out) and its pipeline empty: next loan.
             if performing <= 0.0 or t >= term - 1:
@@ -319,9 +478,9 @@ def _project_pool(
         row = out[t]
         row[OUT_MASTER_SERVICING_FEE] = row[_FEE_BALANCE] * (master_servicing_fee_rate / 12.0)
         row[OUT_TRUSTEE_FEE] = row[_FEE_BALANCE] * (trustee_fee_rate / 12.0)
-        row[OUT_REALIZED_LOSS] = row[OUT_LIQUIDATED_BALANCE] * severity[t]
         row[OUT_RECOVERY] = row[OUT_LIQUIDATED_BALANCE] - row[OUT_REALIZED_LOSS]
         row[OUT_NET_INTEREST] = (
-            row[OUT_SCHEDULED_INTEREST] + row[OUT_ADVANCED_INTEREST] - row[OUT_SERVICING_FEE]
-            - row[OUT_MASTER_SERVICING_FEE] - row[OUT_TRUSTEE_FEE] - row[OUT_LPMI_PREMIUM]
+            row[OUT_SCHEDULED_INTEREST] + row[OUT_ADVANCED_INTEREST] + row[OUT_REPURCHASE_INTEREST]
+            - row[OUT_SERVICING_FEE] - row[OUT_MASTER_SERVICING_FEE] - row[OUT_TRUSTEE_FEE]
+            - row[OUT_LPMI_PREMIUM]
         )

@@ -77,15 +77,27 @@ Model state per path (modes 1 and 2), all at the start of the month:
 Severity is computed when the loan defaults, for the cohort that defaulted
 that month, from the HPI of the liquidation month (known: the path is an
 input; clamped to the last column) and the rate at default, and stored with the
-cohort in the ring buffer with its loss; advances are made on a cohort only if
-it looks recoverable (see :mod:`stress.behaviour.severity`), tracked as a
-second delinquent balance (the severity counts the lag's accrued interest
-either way). The drawdown that deepens the REO discount and lengthens the
-timeline is measured from ``S_HPI_PEAK``, the running maximum of the loan's
-regional HPI on each path (1 at cut-off), updated in pass A1. Mode 1 and 2
-round reset rates to 1/8% (``rounding`` as passed). Servicing options:
-``coef[C_LOSS_FREE] = 1`` (the 90+ day buy-out at par) makes every model
-severity 0; the lag and the cost are set on the Python side.
+cohort in the ring buffer with its loss; advances (interest and scheduled
+principal, the one-path kernel's convention 3) are made on a cohort only if it
+looks recoverable (see :mod:`stress.behaviour.severity`), and such a cohort is
+kept in units of the loan's scheduled balance so that it amortizes (the
+severity counts the lag's accrued interest either way). The drawdown that
+deepens the REO discount and lengthens the foreclosure timeline is measured
+from ``S_HPI_PEAK``, the running maximum of the loan's regional HPI on each
+path (1 at cut-off), updated in pass A1. In mode 0 the loss is the severity
+vector of the liquidation month, as in the one-path kernel. Reset rates are
+rounded by ``rounding`` (the deal file's ``rate_rounding``).
+
+Servicer options (:mod:`stress.servicing`, ``options``; pass A4, skipped when
+all are off): each month's cohort is split among the 1% purchase, the 90+ day
+buy-out, the fair-value sale and foreclosure, in that order, each part filed in
+the ring at the month it leaves. With the models the ``"value"`` rules read the
+path: the buy-out and purchase compare the home at the HPI of their month
+(``ltv0``, less ``liquidation_cost``) with the Repurchase Price; the
+fair-value sale compares its severity (``fair_value_cost``, its months of
+interest and carrying cost with no timeline extension, the drawdown discount
+at the HPI of its month, the mode-2 multiplier of its month) with the
+foreclosure severity. In mode 0 they are the one-path kernel's tests.
 
 Transcendentals in the inner loop: none. The two logistics (refinance S-curve
 and default hazard) read a 2049-point table with linear interpolation
@@ -111,10 +123,14 @@ import numpy as np
 
 from stress.accelerate import kernel
 from stress.kernels.collateral import (
-    OUT_ADVANCED_INTEREST, OUT_BALANCE_BEGIN, OUT_BALANCE_END, OUT_DEFAULT_BALANCE, OUT_GROSS_RATE_BALANCE,
+    N_RING, O_BUYOUT_BY_VALUE, O_BUYOUT_MONTHS, O_BUYOUT_SHARE, O_FAIR_VALUE_BY_VALUE, O_FAIR_VALUE_MONTHS,
+    O_FAIR_VALUE_SHARE, O_PURCHASE_BY_VALUE, O_PURCHASE_LIMIT, O_PURCHASE_MONTHS, OUT_ADVANCED_INTEREST,
+    OUT_ADVANCED_PRINCIPAL, OUT_BALANCE_BEGIN, OUT_BALANCE_END, OUT_DEFAULT_BALANCE, OUT_GROSS_RATE_BALANCE,
     OUT_LIQUIDATED_BALANCE, OUT_LPMI_PREMIUM, OUT_MASTER_SERVICING_FEE, OUT_NET_INTEREST, OUT_NET_RATE_BALANCE,
-    OUT_PREPAYMENT, OUT_REALIZED_LOSS, OUT_RECOVERY, OUT_SCHEDULED_INTEREST, OUT_SCHEDULED_PRINCIPAL,
-    OUT_SERVICING_FEE, OUT_TRUSTEE_FEE, OUTPUT_NAMES as POOL_OUTPUT_NAMES, _level_payment, _reset_rate,
+    OUT_PREPAYMENT, OUT_REALIZED_LOSS, OUT_RECOVERY, OUT_REPURCHASE_INTEREST, OUT_REPURCHASED_BALANCE,
+    OUT_SCHEDULED_INTEREST, OUT_SCHEDULED_PRINCIPAL, OUT_SERVICING_FEE, OUT_TRUSTEE_FEE,
+    OUTPUT_NAMES as POOL_OUTPUT_NAMES, R_BUY_INTEREST, R_BUY_NA, R_BUY_UNITS, R_LOSS, R_NA, R_UNITS, _exercised,
+    _level_payment, _reset_rate, _vector_value_covers_price,
 )
 
 OUTPUT_NAMES: tuple[str, ...] = POOL_OUTPUT_NAMES + ("performing_balance_begin", "prepayable_balance")
@@ -122,7 +138,8 @@ N_OUTPUTS = len(OUTPUT_NAMES)
 OUT_PERFORMING_BEGIN = N_OUTPUTS - 2
 OUT_PREPAYABLE = N_OUTPUTS - 1
 _FEE_BALANCE = N_OUTPUTS  # scratch: balance the master servicing and trustee fees are charged on
-N_COLUMNS = N_OUTPUTS + 1
+_PURCHASE_ELIGIBLE = N_OUTPUTS + 1  # scratch: new defaults the 1% purchase rule selects
+N_COLUMNS = N_OUTPUTS + 2
 
 MODE_VECTORS, MODE_MODELS, MODE_SCALED = 0, 1, 2
 
@@ -135,17 +152,21 @@ TILE = 32
 # Rows of the per-tile state ``st[S_*, q]`` (one array, so the vectorizer sees
 # fixed distances between rows instead of a dozen arrays that might alias).
 (
-    S_PERFORMING, S_RATE, S_MONTHLY, S_ADVANCE_MONTHLY, S_NET_RATE, S_PAYMENT, S_DELINQUENT, S_DELINQUENT_ADV,
+    S_PERFORMING, S_RATE, S_MONTHLY, S_ADVANCE_MONTHLY, S_NET_RATE, S_PAYMENT, S_DEL_NA, S_DEL_UNITS,
     S_SURVIVAL, S_CUM_INCENTIVE, S_PAYMENT_RATIO, S_FIRST_SHOCK, S_AFTER_PAYOFF, S_MDR, S_SMM, S_SEV, S_ADV_OK,
-    # per month inputs and intermediates of the models
+    S_UNIT, S_UNIT_PAYMENT,
+    # per month inputs and intermediates of the models and the servicer options
     S_HPI_NOW, S_HPI_LIQ, S_MORTGAGE_RATE, S_SEV_MULT, S_X_DEFAULT, S_X_REFI, S_LTV0, S_BURN, S_SPIKE, S_SMM_BASE,
-    S_LIQUIDATED, S_LIQUIDATED_ADV, S_LOSS, S_HPI_PEAK,
-) = range(31)
-N_STATE = 31
-# Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]``: slot (s + lag) % (lag + 1) holds the cohort
-# defaulted in period index s.
-R_BALANCE, R_ADVANCED, R_LOSS = range(3)
-N_RING = 3
+    S_SEV_FV, S_FRAC_PURCHASE, S_FRAC_BUYOUT, S_FRAC_FAIR_VALUE, S_ELIGIBLE, S_DEFAULTED, S_INV_UNIT,
+    # the month's cohorts due out of the ring (pass B0)
+    S_OUT_NA, S_OUT_UNITS, S_OUT_LOSS, S_OUT_BUY_NA, S_OUT_BUY_UNITS, S_OUT_BUY_INTEREST,
+    # running maximum of the loan's regional HPI on the path since cut-off (the drawdown's base)
+    S_HPI_PEAK,
+) = range(43)
+N_STATE = 43
+# Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]`` (rows as the one-path kernel's):
+# slot (s + offset) % (lag + 1) holds the part of the cohort defaulted in period index s that leaves
+# ``offset`` months later (lag: foreclosure; the option months: the servicer's routes).
 
 #: Coefficient vector layout (filled by :func:`stress.behaviour.prep.coefficients`).
 COEF_NAMES: tuple[str, ...] = (
@@ -154,7 +175,7 @@ COEF_NAMES: tuple[str, ...] = (
     "reset_spike_per_shock", "reset_spike_lead_months", "reset_spike_months", "equity_slope", "equity_floor",
     "equity_cap", "prepay_ltv_reference", "max_smm",
     "age_peak_months", "age_slope", "ltv_slope", "default_ltv_reference", "payment_shock_slope", "max_mdr",
-    "distressed_haircut", "liquidation_cost", "max_severity", "loss_free",
+    "distressed_haircut", "liquidation_cost", "fair_value_cost", "max_severity",
     "logistic_x0", "logistic_step",
     "negative_equity_slope", "haircut_per_decline", "carry_rate", "timeline_per_decline", "max_extension_months",
 )
@@ -164,7 +185,7 @@ COEF_NAMES: tuple[str, ...] = (
     C_SPIKE_PER_SHOCK, C_SPIKE_LEAD, C_SPIKE_MONTHS, C_EQUITY_SLOPE, C_EQUITY_FLOOR,
     C_EQUITY_CAP, C_PREPAY_LTV_REF, C_MAX_SMM,
     C_AGE_PEAK, C_AGE_SLOPE, C_LTV_SLOPE, C_DEFAULT_LTV_REF, C_SHOCK_SLOPE, C_MAX_MDR,
-    C_HAIRCUT, C_COST, C_MAX_SEVERITY, C_LOSS_FREE,
+    C_HAIRCUT, C_COST, C_FV_COST, C_MAX_SEVERITY,
     C_LOGISTIC_X0, C_LOGISTIC_STEP,
     C_NEG_EQUITY_SLOPE, C_HAIRCUT_PER_DECLINE, C_CARRY_RATE, C_TIMELINE_PER_DECLINE, C_MAX_EXTENSION,
 ) = range(len(COEF_NAMES))
@@ -191,7 +212,7 @@ def _project_pool_paths(
     index_rates, mortgage_rate, hpi,
     smm_vector, mdr_vector, severity_vector,
     coef, logistic_table,
-    mode, liquidation_lag, advancing, rounding,
+    mode, liquidation_lag, advancing, rounding, options, purchase_share,
     out,
 ):
     """Project a pool on ``p`` paths at once and accumulate pool cash flows per path and month.
@@ -230,7 +251,12 @@ def _project_pool_paths(
     liquidation_lag : int
         Effective lag [months].
     advancing : bool
+        Interest and scheduled principal advanced on delinquent loans.
     rounding : float
+    options : float64[N_OPTIONS]
+        Servicer options (:data:`stress.kernels.collateral.OPTION_NAMES`).
+    purchase_share : float64[T, p]
+        Share of each month's eligible new defaults bought under the 1% option.
     out : float64[p, T, >= N_OUTPUTS]
         Filled (zeroed here first).
     """
@@ -252,7 +278,7 @@ def _project_pool_paths(
             index_rates, mortgage_rate, hpi,
             smm_vector, mdr_vector, severity_vector,
             coef, logistic_table,
-            mode, liquidation_lag, advancing, rounding,
+            mode, liquidation_lag, advancing, rounding, options, purchase_share,
             p0, n_tile, acc, st, ring,
         )
         # Pool-level terms linear in pool sums; then out[p, t, k].
@@ -264,12 +290,11 @@ def _project_pool_paths(
                 fee_balance = col[_FEE_BALANCE, q]
                 col[OUT_MASTER_SERVICING_FEE, q] = fee_balance * (master_servicing_fee_rate / 12.0)
                 col[OUT_TRUSTEE_FEE, q] = fee_balance * (trustee_fee_rate / 12.0)
-                if mode == MODE_VECTORS:
-                    col[OUT_REALIZED_LOSS, q] = col[OUT_LIQUIDATED_BALANCE, q] * severity_vector[t, p0 + q]
                 col[OUT_RECOVERY, q] = col[OUT_LIQUIDATED_BALANCE, q] - col[OUT_REALIZED_LOSS, q]
                 col[OUT_NET_INTEREST, q] = (
-                    col[OUT_SCHEDULED_INTEREST, q] + col[OUT_ADVANCED_INTEREST, q] - col[OUT_SERVICING_FEE, q]
-                    - col[OUT_MASTER_SERVICING_FEE, q] - col[OUT_TRUSTEE_FEE, q] - col[OUT_LPMI_PREMIUM, q]
+                    col[OUT_SCHEDULED_INTEREST, q] + col[OUT_ADVANCED_INTEREST, q] + col[OUT_REPURCHASE_INTEREST, q]
+                    - col[OUT_SERVICING_FEE, q] - col[OUT_MASTER_SERVICING_FEE, q] - col[OUT_TRUSTEE_FEE, q]
+                    - col[OUT_LPMI_PREMIUM, q]
                 )
         for q in range(n_tile):
             for t in range(n_periods):
@@ -287,7 +312,7 @@ def _project_tile(
     index_rates, mortgage_rate, hpi,
     smm_vector, mdr_vector, severity_vector,
     coef, logistic_table,
-    mode, liquidation_lag, advancing, rounding,
+    mode, liquidation_lag, advancing, rounding, options, purchase_share,
     p0, n_tile, acc, st, ring,
 ):
     """Paths ``p0 .. p0 + n_tile - 1`` (one tile): fill ``acc`` (zeroed here), ``q = p - p0``.
@@ -318,7 +343,14 @@ def _project_tile(
     adv_flag = 1.0 if advancing else 0.0
     x0 = coef[C_LOGISTIC_X0]
     inv_step = 1.0 / coef[C_LOGISTIC_STEP]
-    loss_free = coef[C_LOSS_FREE] != 0.0
+    fv_cost = coef[C_FV_COST]
+    buy_share, buy_by_value, buy_m = options[O_BUYOUT_SHARE], options[O_BUYOUT_BY_VALUE] != 0.0, \
+        int(options[O_BUYOUT_MONTHS])
+    fv_share, fv_by_value, fv_m = options[O_FAIR_VALUE_SHARE], options[O_FAIR_VALUE_BY_VALUE] != 0.0, \
+        int(options[O_FAIR_VALUE_MONTHS])
+    pur_by_value, pur_m = options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS])
+    # With every option off the routes' fractions stay 0 and their pass is skipped.
+    any_option = buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0
     ltv_slope = coef[C_LTV_SLOPE]
     ltv_ref = coef[C_DEFAULT_LTV_REF]
     shock_slope = coef[C_SHOCK_SLOPE]
@@ -350,8 +382,23 @@ def _project_tile(
     o_adv_monthly = S_ADVANCE_MONTHLY * TILE
     o_net = S_NET_RATE * TILE
     o_pay = S_PAYMENT * TILE
-    o_del = S_DELINQUENT * TILE
-    o_del_adv = S_DELINQUENT_ADV * TILE
+    o_del_na = S_DEL_NA * TILE
+    o_del_units = S_DEL_UNITS * TILE
+    o_unit = S_UNIT * TILE
+    o_unit_pay = S_UNIT_PAYMENT * TILE
+    o_sev_fv = S_SEV_FV * TILE
+    o_g = S_FRAC_PURCHASE * TILE
+    o_b = S_FRAC_BUYOUT * TILE
+    o_f = S_FRAC_FAIR_VALUE * TILE
+    o_elig = S_ELIGIBLE * TILE
+    o_def = S_DEFAULTED * TILE
+    o_inv_unit = S_INV_UNIT * TILE
+    o_out_na = S_OUT_NA * TILE
+    o_out_units = S_OUT_UNITS * TILE
+    o_out_loss = S_OUT_LOSS * TILE
+    o_out_buy_na = S_OUT_BUY_NA * TILE
+    o_out_buy_units = S_OUT_BUY_UNITS * TILE
+    o_out_buy_int = S_OUT_BUY_INTEREST * TILE
     o_surv = S_SURVIVAL * TILE
     o_cum = S_CUM_INCENTIVE * TILE
     o_ratio = S_PAYMENT_RATIO * TILE
@@ -371,14 +418,19 @@ def _project_tile(
     o_burn = S_BURN * TILE
     o_spike = S_SPIKE * TILE
     o_smm_base = S_SMM_BASE * TILE
-    o_liq = S_LIQUIDATED * TILE
-    o_liq_adv = S_LIQUIDATED_ADV * TILE
-    o_loss = S_LOSS * TILE
     o_peak = S_HPI_PEAK * TILE
     # lag 0: a cohort liquidates in its month and never enters the ring (see pass B).
     filed = 1.0 if lag > 0 else 0.0
     for q in range(TILE):
         st[o_sev_mult + q] = 1.0  # mode 1: no severity multiplier (x 1.0 is exact)
+        st[o_sev_fv + q] = 0.0
+        st[o_g + q] = 0.0  # the options' fractions: 0 unless pass A4 sets them
+        st[o_b + q] = 0.0
+        st[o_f + q] = 0.0
+        st[o_elig + q] = 0.0
+        st[o_out_buy_na + q] = 0.0  # the bought rows stay 0 unless an option is on (pass B0)
+        st[o_out_buy_units + q] = 0.0
+        st[o_out_buy_int + q] = 0.0
 
     for l in range(n_loans):
         svc = servicing_fee_rate[l]
@@ -397,6 +449,7 @@ def _project_tile(
         rate0 = gross_rate[l]
         monthly0 = rate0 / 12.0
         payment0 = _level_payment(balance[l], monthly0, term)
+        unit_payment0 = _level_payment(1.0, monthly0, term)
         svc_monthly = svc / 12.0
         lpmi_monthly = lpmi / 12.0
         for q in range(TILE):
@@ -406,8 +459,10 @@ def _project_tile(
             st[o_adv_monthly + q] = max(rate0 - svc, 0.0) / 12.0
             st[o_net + q] = rate0 - svc - lpmi - fixed_fees
             st[o_pay + q] = payment0
-            st[o_del + q] = 0.0
-            st[o_del_adv + q] = 0.0
+            st[o_del_na + q] = 0.0
+            st[o_del_units + q] = 0.0
+            st[o_unit + q] = 1.0
+            st[o_unit_pay + q] = unit_payment0
             st[o_surv + q] = 1.0
             st[o_cum + q] = 0.0
             st[o_ratio + q] = 1.0
@@ -434,6 +489,7 @@ def _project_tile(
                         st[o_adv_monthly + q] = max(new_rate - svc, 0.0) / 12.0
                         st[o_net + q] = new_rate - svc - lpmi - fixed_fees
                         new_payment = _level_payment(st[o_perf + q], new_rate / 12.0, term - t)
+                        st[o_unit_pay + q] = _level_payment(st[o_unit + q], new_rate / 12.0, term - t)
                         pay_old = st[o_pay + q]
                         if models and pay_old > 0.0:
                             shock = new_payment / pay_old - 1.0
@@ -532,33 +588,82 @@ def _project_tile(
                     claim = 1.0 + cost + months * (adv_rate + carry_rate) / 12.0
                     sev = (claim - proceeds - mi * claim) * st[o_sev_mult + q]
                     sev = max(0.0, min(max_severity, sev))
-                    no_loss = loss_free or ltv0 <= 0.0
+                    no_loss = ltv0 <= 0.0
                     st[o_sev + q] = 0.0 if no_loss else sev
                     st[o_adv_ok + q] = 1.0 if advancing and (no_loss or proceeds >= cost + adv_amount) else 0.0
                 if scaled:
                     for q in range(n_tile):
                         st[o_mdr + q] = min(1.0, st[o_mdr + q] * mdr_vector[t, p0 + q])
                         st[o_smm + q] = min(1.0, st[o_smm + q] * smm_vector[t, p0 + q])
+                # Pass A4 (options on): the servicer's routes for a default this month. Scalar (rare path).
+                if any_option:
+                    i_fv = min(t + fv_m, n_hpi - 1)
+                    i_buy = min(t + buy_m, n_hpi - 1)
+                    i_pur = min(t + pur_m, n_hpi - 1)
+                    i_fv_sev = min(t + fv_m, n_periods - 1)
+                    for q in range(n_tile):
+                        ltv0 = st[o_ltv0 + q]
+                        denom = ltv0 if ltv0 > 0.0 else 1.0
+                        adv_rate = max(st[o_rate + q] - svc, 0.0)
+                        # fair-value sale: its cost, its months of accrued interest and carrying cost (no
+                        # timeline extension: no foreclosure), the HPI of its month and its drawdown discount
+                        hpi_fv = hpi[region, i_fv, p0 + q]
+                        decline = max(0.0, 1.0 - hpi_fv / st[o_peak + q])
+                        claim = 1.0 + fv_cost + fv_m * (adv_rate + carry_rate) / 12.0
+                        proceeds = (1.0 - (haircut + haircut_per_decline * decline)) * hpi_fv / denom
+                        mult = severity_vector[i_fv_sev, p0 + q] if scaled else 1.0
+                        sev_fv = max(0.0, min(max_severity, (claim - proceeds - mi * claim) * mult))
+                        sev_fv = 0.0 if ltv0 <= 0.0 else sev_fv
+                        st[o_sev_fv + q] = sev_fv
+                        # buy-out and purchase: the home at the path's HPI, less costs, vs the Repurchase Price
+                        pays_buy = hpi[region, i_buy, p0 + q] / denom * (1.0 - cost) >= 1.0 + buy_m * adv_rate / 12.0
+                        pays_pur = hpi[region, i_pur, p0 + q] / denom * (1.0 - cost) >= 1.0 + pur_m * adv_rate / 12.0
+                        st[o_g + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
+                        st[o_elig + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
+                        st[o_b + q] = _exercised(buy_share, buy_by_value, pays_buy, buy_m < lag)
+                        st[o_f + q] = _exercised(fv_share, fv_by_value, sev_fv <= st[o_sev + q], fv_m < lag)
             else:
                 for q in range(n_tile):
                     st[o_mdr + q] = mdr_vector[t, p0 + q]
                 for q in range(n_tile):
                     st[o_smm + q] = smm_vector[t, p0 + q]
+                # The vectors' severity of the liquidation month, for the cohort's loss.
+                i_sev = min(t + lag, n_periods - 1)
+                for q in range(n_tile):
+                    st[o_sev + q] = severity_vector[i_sev, p0 + q]
+                    st[o_adv_ok + q] = adv_flag
+                if any_option:  # as the one-path kernel: recovery 1 - severity vs the Repurchase Price
+                    i_fv_sev = min(t + fv_m, n_periods - 1)
+                    for q in range(n_tile):
+                        sev_fc = st[o_sev + q]
+                        sev_fv = severity_vector[i_fv_sev, p0 + q]
+                        adv_rate = max(st[o_rate + q] - svc, 0.0)
+                        pays_pur = _vector_value_covers_price(sev_fc, adv_rate, pur_m)
+                        st[o_sev_fv + q] = sev_fv
+                        st[o_g + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
+                        st[o_elig + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
+                        st[o_b + q] = _exercised(buy_share, buy_by_value,
+                                                 _vector_value_covers_price(sev_fc, adv_rate, buy_m), buy_m < lag)
+                        st[o_f + q] = _exercised(fv_share, fv_by_value, sev_fv <= sev_fc, fv_m < lag)
 
-            # Pass B0: take the cohort due now out of the pipeline.
+            # Pass B0: take the cohorts due now out of the pipeline.
             # Views with non-negative constant offsets inside: numba's negative-index wraparound on a
             # computed offset would hide the access pattern from the vectorizer.
-            o_in = ((t + lag) % ring_len) * N_RING * TILE
             o_out = (t % ring_len) * N_RING * TILE
-            ring_in = ring[o_in:o_in + N_RING * TILE]
             ring_out = ring[o_out:o_out + N_RING * TILE]
             for q in range(n_tile):
-                st[o_liq + q] = ring_out[R_BALANCE * TILE + q]
-                st[o_liq_adv + q] = ring_out[R_ADVANCED * TILE + q]
-                st[o_loss + q] = ring_out[R_LOSS * TILE + q]
-                ring_out[R_BALANCE * TILE + q] = 0.0
-                ring_out[R_ADVANCED * TILE + q] = 0.0
-                ring_out[R_LOSS * TILE + q] = 0.0
+                st[o_out_na + q] = ring_out[R_NA * TILE + q]
+                st[o_out_units + q] = ring_out[R_UNITS * TILE + q]
+                st[o_out_loss + q] = ring_out[R_LOSS * TILE + q]
+            if any_option:
+                for q in range(n_tile):
+                    st[o_out_buy_na + q] = ring_out[R_BUY_NA * TILE + q]
+                    st[o_out_buy_units + q] = ring_out[R_BUY_UNITS * TILE + q]
+                    st[o_out_buy_int + q] = ring_out[R_BUY_INTEREST * TILE + q]
+            for j in range(N_RING * TILE):
+                ring_out[j] = 0.0
+            o_c = ((t + lag) % ring_len) * N_RING * TILE
+            ring_c = ring[o_c:o_c + N_RING * TILE]
             # Pass B: the cash flows.
             col = acc[t * N_COLUMNS * TILE:(t + 1) * N_COLUMNS * TILE]
             last = term - t <= 1
@@ -567,8 +672,10 @@ def _project_tile(
                 rate_q = st[o_rate + q]
                 mdr = st[o_mdr + q]
                 smm = st[o_smm + q]
-                delinquent = st[o_del + q]
-                begin = perf + delinquent
+                unit_start = st[o_unit + q]
+                delinquent_na = st[o_del_na + q]
+                delinquent_units = st[o_del_units + q]
+                begin = perf + delinquent_na + delinquent_units * unit_start
                 col[OUT_BALANCE_BEGIN * TILE + q] += begin
                 col[OUT_GROSS_RATE_BALANCE * TILE + q] += begin * rate_q
                 col[OUT_NET_RATE_BALANCE * TILE + q] += begin * st[o_net + q]
@@ -579,12 +686,16 @@ def _project_tile(
                 perf -= defaulted
                 paying = perf
                 payment = st[o_pay + q] * (1.0 - mdr)
-                # -- 2. scheduled interest and principal.
+                # -- 2. scheduled interest and principal (and the loan's unit schedule).
                 interest = perf * st[o_monthly + q]
                 scheduled = payment - interest
                 if last or scheduled > perf:  # the last payment takes what is left
                     scheduled = perf
+                unit_scheduled = st[o_unit_pay + q] - unit_start * st[o_monthly + q]
+                if last or unit_scheduled > unit_start:
+                    unit_scheduled = unit_start
                 perf -= scheduled
+                unit = unit_start - unit_scheduled
                 col[OUT_PREPAYABLE * TILE + q] += perf
                 # -- 4. prepayments, after scheduled principal.
                 prepaid = perf * smm
@@ -592,29 +703,47 @@ def _project_tile(
                 st[o_pay + q] = payment * (1.0 - smm)
                 st[o_surv + q] *= (1.0 - mdr) * (1.0 - smm)
 
-                # -- 3. pipeline: file this month's cohort (lag months later it is taken out by pass B0);
-                #       lag 0 liquidates it at once (x 1.0 / x 0.0 and + 0.0: exact).
-                adv_in = defaulted if st[o_adv_ok + q] != 0.0 else 0.0
-                cohort_loss = defaulted * st[o_sev + q]
-                ring_in[R_BALANCE * TILE + q] += defaulted * filed
-                ring_in[R_ADVANCED * TILE + q] += adv_in * filed
-                ring_in[R_LOSS * TILE + q] += cohort_loss * filed
-                liquidated = st[o_liq + q] + defaulted * (1.0 - filed)
-                liquidated_adv = st[o_liq_adv + q] + adv_in * (1.0 - filed)
-                loss = st[o_loss + q] + cohort_loss * (1.0 - filed)
-                delinquent += defaulted - liquidated
-                if delinquent < 0.0:  # rounding residue once the pipeline is empty
-                    delinquent = 0.0
-                delinquent_adv = st[o_del_adv + q] + (adv_in - liquidated_adv)
-                if delinquent_adv < 0.0:
-                    delinquent_adv = 0.0
-                col[OUT_REALIZED_LOSS * TILE + q] += loss
+                # -- 3. pipeline: split this month's cohort among the routes and file each part where it
+                #       leaves (lag 0: foreclosed at once; x 1.0 / x 0.0 and + 0.0 are exact).
+                d_purchase = defaulted * st[o_g + q]
+                rest = defaulted - d_purchase
+                d_buyout = rest * st[o_b + q]
+                rest -= d_buyout
+                d_foreclosure = rest - rest * st[o_f + q]
+                inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
+                adv = st[o_adv_ok + q]
+                na = 1.0 - adv
+                col[_PURCHASE_ELIGIBLE * TILE + q] += defaulted * st[o_elig + q]
+                # foreclosure part into the ring here (lag 0: it leaves now, x 0.0); the options' parts in
+                # pass C (more views of the ring in this loop would stop the vectorizer: they may alias)
+                ring_c[R_UNITS * TILE + q] += d_foreclosure * inv_unit * adv * filed
+                ring_c[R_NA * TILE + q] += d_foreclosure * na * filed
+                ring_c[R_LOSS * TILE + q] += d_foreclosure * st[o_sev + q] * filed
+                st[o_def + q] = defaulted
+                st[o_inv_unit + q] = inv_unit
+                now = 1.0 - filed
+                liq_na = st[o_out_na + q] + d_foreclosure * na * now
+                liq_units = st[o_out_units + q] + d_foreclosure * inv_unit * adv * now
+                # Stated balance liquidated; the servicer's advanced principal is repaid out of the proceeds
+                # first, so the trust's loss stays severity x the defaulted balance (at most the stated one).
+                liquidated = liq_na + liq_units * unit_start
+                loss = min(st[o_out_loss + q] + d_foreclosure * st[o_sev + q] * now, liquidated)
+                buy_na = st[o_out_buy_na + q]
+                buy_units = st[o_out_buy_units + q]
+                repurchased = buy_na + buy_units * unit_start
+                delinquent_na += defaulted * na - (liq_na + buy_na)
+                if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
+                    delinquent_na = 0.0
+                delinquent_units += defaulted * inv_unit * adv - (liq_units + buy_units)
+                if delinquent_units < 0.0:
+                    delinquent_units = 0.0
 
-                # -- 5. interest and fees (advancing: x 1.0 / x 0.0, exact either way).
+                # -- 5. interest, advances and fees.
                 col[OUT_SCHEDULED_INTEREST * TILE + q] += interest
                 col[OUT_SERVICING_FEE * TILE + q] += paying * svc_monthly
-                advanced = delinquent_adv * adv_flag
+                advanced = delinquent_units * unit_start
                 col[OUT_ADVANCED_INTEREST * TILE + q] += advanced * st[o_adv_monthly + q]
+                col[OUT_ADVANCED_PRINCIPAL * TILE + q] += delinquent_units * unit_scheduled
                 fee_balance = paying + advanced
                 col[_FEE_BALANCE * TILE + q] += fee_balance
                 col[OUT_LPMI_PREMIUM * TILE + q] += fee_balance * lpmi_monthly
@@ -622,13 +751,43 @@ def _project_tile(
                 col[OUT_PREPAYMENT * TILE + q] += prepaid
                 col[OUT_DEFAULT_BALANCE * TILE + q] += defaulted
                 col[OUT_LIQUIDATED_BALANCE * TILE + q] += liquidated
-                col[OUT_BALANCE_END * TILE + q] += perf + delinquent
+                col[OUT_REALIZED_LOSS * TILE + q] += loss
+                col[OUT_REPURCHASED_BALANCE * TILE + q] += repurchased
+                col[OUT_REPURCHASE_INTEREST * TILE + q] += st[o_out_buy_int + q]
+                col[OUT_BALANCE_END * TILE + q] += perf + delinquent_na + delinquent_units * unit
 
                 # Paid off on this path: once its pipeline is empty it only adds exact zeros.
                 gone = perf <= 0.0 or last
                 after = st[o_after + q] + 1.0 if gone else st[o_after + q]
                 st[o_after + q] = after
                 empty = after > lag
-                st[o_del + q] = 0.0 if empty else delinquent
-                st[o_del_adv + q] = 0.0 if empty else delinquent_adv
+                st[o_del_na + q] = 0.0 if empty else delinquent_na
+                st[o_del_units + q] = 0.0 if empty else delinquent_units
+                st[o_unit + q] = unit
                 st[o_perf + q] = 0.0 if gone else perf
+
+            # Pass C: the servicer's routes, filed where each part leaves, in the one-path kernel's order.
+            if any_option:
+                o_fv = ((t + fv_m) % ring_len) * N_RING * TILE
+                o_buy = ((t + buy_m) % ring_len) * N_RING * TILE
+                o_pur = ((t + pur_m) % ring_len) * N_RING * TILE
+                for q in range(n_tile):
+                    defaulted = st[o_def + q]
+                    d_purchase = defaulted * st[o_g + q]
+                    rest = defaulted - d_purchase
+                    d_buyout = rest * st[o_b + q]
+                    rest -= d_buyout
+                    d_fair_value = rest * st[o_f + q]
+                    inv_unit = st[o_inv_unit + q]
+                    adv = st[o_adv_ok + q]
+                    na = 1.0 - adv
+                    adv_rate = max(st[o_rate + q] - svc, 0.0)
+                    ring[o_fv + R_UNITS * TILE + q] += d_fair_value * inv_unit * adv
+                    ring[o_buy + R_BUY_UNITS * TILE + q] += d_buyout * inv_unit * adv
+                    ring[o_pur + R_BUY_UNITS * TILE + q] += d_purchase * inv_unit * adv
+                    ring[o_fv + R_NA * TILE + q] += d_fair_value * na
+                    ring[o_buy + R_BUY_NA * TILE + q] += d_buyout * na
+                    ring[o_pur + R_BUY_NA * TILE + q] += d_purchase * na
+                    ring[o_buy + R_BUY_INTEREST * TILE + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
+                    ring[o_pur + R_BUY_INTEREST * TILE + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
+                    ring[o_fv + R_LOSS * TILE + q] += d_fair_value * st[o_sev_fv + q]
