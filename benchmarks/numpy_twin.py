@@ -31,6 +31,7 @@ from stress.kernels.collateral_paths import (
     C_SEASONING_FLOOR, C_SEASONING_MONTHS, C_SHOCK_SLOPE, C_SPIKE_BASE, C_SPIKE_LEAD, C_SPIKE_MONTHS,
     C_SPIKE_PER_SHOCK, OUTPUT_NAMES,
     C_CARRY_RATE, C_HAIRCUT_PER_DECLINE, C_MAX_EXTENSION, C_NEG_EQUITY_SLOPE, C_TIMELINE_PER_DECLINE,
+    C_CREDIT_FLOOR, C_CREDIT_SLOPE, C_REFI_GATE_INV_WIDTH, C_REFI_LTV_ZERO,
 )
 
 __all__ = ["project_pool_paths_numpy"]
@@ -169,7 +170,10 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
                          coef[C_EQUITY_CAP])
         spike = np.where(spike_post, coef[C_SPIKE_BASE] + coef[C_SPIKE_PER_SHOCK] * np.maximum(first_shock, 0.0),
                          spike_lead)
-        smm = np.minimum(static_smm * equity * (1.0 + coef[C_REFI_MAX] * s_curve * burn + spike), coef[C_MAX_SMM])
+        gate = np.clip((coef[C_REFI_LTV_ZERO] - ltv) * coef[C_REFI_GATE_INV_WIDTH], 0.0, 1.0)
+        credit = np.maximum(coef[C_CREDIT_FLOOR], 1.0 - coef[C_CREDIT_SLOPE] * (1.0 - hpi_now / hpi_peak))
+        smm = np.minimum(static_smm * equity * credit * (1.0 + coef[C_REFI_MAX] * s_curve * (burn * gate)
+                                                         + spike * gate), coef[C_MAX_SMM])
         adv_rate = np.maximum(rate - svc, 0.0)
         hpi_liq = hpi_now_all[:, :, min(t + lag, n_hpi - 1)]
         decline = np.maximum(0.0, 1.0 - hpi_liq / hpi_peak)

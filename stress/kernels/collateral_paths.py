@@ -157,6 +157,7 @@ COEF_NAMES: tuple[str, ...] = (
     "distressed_haircut", "liquidation_cost", "max_severity", "loss_free",
     "logistic_x0", "logistic_step",
     "negative_equity_slope", "haircut_per_decline", "carry_rate", "timeline_per_decline", "max_extension_months",
+    "refi_ltv_zero", "refi_gate_inv_width", "credit_drawdown_slope", "credit_floor",
 )
 (
     C_BASE_SMM, C_SEASONING_MONTHS, C_SEASONING_FLOOR, C_REFI_MAX, C_REFI_SLOPE, C_REFI_MID, C_BURNOUT,
@@ -167,6 +168,7 @@ COEF_NAMES: tuple[str, ...] = (
     C_HAIRCUT, C_COST, C_MAX_SEVERITY, C_LOSS_FREE,
     C_LOGISTIC_X0, C_LOGISTIC_STEP,
     C_NEG_EQUITY_SLOPE, C_HAIRCUT_PER_DECLINE, C_CARRY_RATE, C_TIMELINE_PER_DECLINE, C_MAX_EXTENSION,
+    C_REFI_LTV_ZERO, C_REFI_GATE_INV_WIDTH, C_CREDIT_SLOPE, C_CREDIT_FLOOR,
 ) = range(len(COEF_NAMES))
 N_COEF = len(COEF_NAMES)
 
@@ -331,6 +333,10 @@ def _project_tile(
     prepay_ltv_ref = coef[C_PREPAY_LTV_REF]
     equity_floor = coef[C_EQUITY_FLOOR]
     equity_cap = coef[C_EQUITY_CAP]
+    refi_ltv_zero = coef[C_REFI_LTV_ZERO]
+    refi_gate_inv_width = coef[C_REFI_GATE_INV_WIDTH]
+    credit_slope = coef[C_CREDIT_SLOPE]
+    credit_floor = coef[C_CREDIT_FLOOR]
     spike_base = coef[C_SPIKE_BASE]
     spike_per_shock = coef[C_SPIKE_PER_SHOCK]
     max_smm = coef[C_MAX_SMM]
@@ -503,10 +509,14 @@ def _project_tile(
                     st[o_cum + q] = cum + incentive if incentive > 0.0 else cum
                     equity = 1.0 + equity_slope * (prepay_ltv_ref - ltv)
                     equity = min(max(equity, equity_floor), equity_cap)
+                    # refinancing needs equity (gate) and a lender: credit falls with the drawdown from the peak
+                    gate = min(max((refi_ltv_zero - ltv) * refi_gate_inv_width, 0.0), 1.0)
+                    credit = max(credit_floor, 1.0 - credit_slope * (1.0 - hpi_now / st[o_peak + q]))
                     spike = spike_base + spike_per_shock * max(st[o_first + q], 0.0) if spike_post \
                         else spike_lead
-                    st[o_smm_base + q] = static_smm * equity
-                    st[o_spike + q] = spike
+                    st[o_smm_base + q] = static_smm * equity * credit
+                    st[o_burn + q] *= gate
+                    st[o_spike + q] = spike * gate
                 # Pass A2: the table logistics (a gather from the table: LLVM cannot bound its index against
                 # the stores, so this loop stays scalar; branch-free, so it does not mispredict).
                 for q in range(n_tile):

@@ -86,7 +86,8 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
             smm = float(pm.smm(age=age, penalty_months=bl.penalty_months[l], incentive=incentive,
                                cum_incentive=cum_incentive, ltv=ltv,
                                months_from_reset=(i - spike_at) if spike_at >= 0 else -10_000,
-                               first_shock=first_shock, params=params))
+                               first_shock=first_shock, params=params,
+                               drawdown=1.0 - float(hpi[region, i]) / hpi_peak))
             cum_incentive += max(incentive, 0.0)
             adv_rate = max(rate - svc, 0.0)
             hpi_liq = hpi[region, min(i + lag, hpi.shape[1] - 1)]
