@@ -61,9 +61,9 @@ def test_deeper_drawdown_never_prepays_faster(inc, dd, deeper, age, penalty, cum
 def test_underwater_borrower_cannot_refinance():
     # At 105% LTV and above the refinance gate is shut: a 3% rate incentive and a reset spike add nothing, the
     # rate is the turnover part alone: base 32% CPR x equity clip(1 + 1.5 (0.8 - 1.1), 0.3, 1.6) = 0.55
-    # x credit max(0.15, 1 - 10 x 0.05) = 0.5, seasoned, no penalty.
+    # x credit max(0.12, 1 - 15 x 0.05) = 0.25, seasoned, no penalty.
     kw = dict(age=60, penalty_months=0, cum_incentive=0.0, ltv=1.10, params=P, drawdown=0.05)
-    turnover = (1 - (1 - 0.32) ** (1 / 12)) * 0.55 * 0.5
+    turnover = (1 - (1 - 0.32) ** (1 / 12)) * 0.55 * 0.25
     assert pm.smm(incentive=0.03, months_from_reset=0, first_shock=0.5, **kw) == pytest.approx(turnover, rel=1e-12)
     # at 80% LTV the full refinance term is open: 1 + 2 S(300 x (0.03 - 0.0075)) ~ 3 x the turnover x 1.0 equity
     open_ = pm.smm(incentive=0.03, months_from_reset=-10_000, first_shock=0.0, age=60, penalty_months=0,
@@ -188,7 +188,7 @@ def test_hazards_by_hand(j, month):
     assert got == pytest.approx(expected_mdr, rel=4e-5)
     # Prepayment by hand: base 32% CPR, ramp 0.6 -> 1 over 6 months, penalty 0.5 / expiry 1.5 x 3 months,
     # equity clip(1 + 1.5 (0.8 - LTV), 0.3, 1.6), refi 2 S(300 (0.005 - 0.0075)) / (1 + 4.2 x 0.02), no spike;
-    # refinance gate clip((1.05 - LTV) / 0.25, 0, 1) (0.65 on loan 1); credit max(0.15, 1 - 10 x 0.03) = 0.7
+    # refinance gate clip((1.05 - LTV) / 0.25, 0, 1) (0.65 on loan 1); credit max(0.12, 1 - 15 x 0.03) = 0.55
     # at a 3% drawdown from the peak.
     base = 1 - (1 - 0.32) ** (1 / 12)
     ramp = min(1.0, 0.6 + 0.4 * age / 6)
@@ -197,7 +197,7 @@ def test_hazards_by_hand(j, month):
     equity = min(max(1 + 1.5 * (0.8 - ltv), 0.3), 1.6)
     gate = min(max((1.05 - ltv) / 0.25, 0.0), 1.0)
     refi = 2.0 * _logistic(300 * (incentive - 0.0075)) / (1 + 4.2 * 0.02)
-    expected_smm = base * ramp * penalty * equity * 0.7 * (1 + gate * refi)
+    expected_smm = base * ramp * penalty * equity * 0.55 * (1 + gate * refi)
     got = pm.smm(age=age, penalty_months=pen, incentive=incentive, cum_incentive=0.02, ltv=ltv,
                  months_from_reset=-10_000, first_shock=0.0, params=P, drawdown=0.03)
     assert got == pytest.approx(expected_smm, rel=4e-5)

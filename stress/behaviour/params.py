@@ -66,8 +66,8 @@ class PrepaymentParams(_Section):
     ltv_reference: float = Field(0.80, gt=0.0, le=1.5)
     refi_ltv_full: float = Field(0.80, gt=0.0, le=2.0)
     refi_ltv_zero: float = Field(1.05, gt=0.0, le=3.0)
-    credit_drawdown_slope: float = Field(10.0, ge=0.0, le=100.0)
-    credit_floor: float = Field(0.15, ge=0.0, le=1.0)
+    credit_drawdown_slope: float = Field(15.0, ge=0.0, le=100.0)
+    credit_floor: float = Field(0.12, ge=0.0, le=1.0)
     max_smm: float = Field(0.5, gt=0.0, le=1.0)
 
     @model_validator(mode="after")

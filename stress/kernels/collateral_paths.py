@@ -72,7 +72,11 @@ Model state per path (modes 1 and 2), all at the start of the month:
 - ``cum_incentive`` (burnout) sums ``max(incentive, 0)`` of earlier months;
 - at each reset that changes the rate, ``shock = new payment / old payment - 1``
   (both on the same balance); ``payment_ratio *= 1 + shock``; the first
-  reset's shock of a hybrid loan drives its prepayment spike.
+  reset's shock of a hybrid loan drives its prepayment spike;
+- prepayment's credit multiple reads the drawdown ``1 - hpi / S_HPI_PEAK`` of
+  the month (the peak updated first, so the drawdown is >= 0), and its
+  refinance gate the current LTV; the gate multiplies the burnout and spike
+  rows in pass A1, the credit multiple the SMM base.
 
 Severity is computed when the loan defaults, for the cohort that defaulted
 that month, from the HPI of the liquidation month (known: the path is an
