@@ -25,9 +25,10 @@ The form (every coefficient is in ``[prepayment]`` of the behaviour file)::
   ``refi_ltv_full``, 0 from ``refi_ltv_zero`` on (an underwater borrower cannot
   refinance).
 - ``credit(D) = max(credit_floor, 1 - credit_drawdown_slope x D)``: the
-  availability of mortgage credit, falling with the path's home-price drawdown
-  ``D = 1 - HPI / (peak HPI since cut-off)`` of the loan's region (a path
-  variable, not a date, so it works on every Monte Carlo path).
+  availability of mortgage credit, falling with the path's national home-price
+  drawdown ``D = 1 - HPI / (peak HPI since cut-off)`` (the non-agency market
+  shut nationally, whatever the loan's region; a path variable, not a date, so
+  it works on every Monte Carlo path).
 - ``spike`` (hybrid products, first reset only): ``reset_spike_base`` in the
   ``reset_spike_lead_months`` months before the first month at the new rate,
   ``reset_spike_base + reset_spike_per_shock x max(shock, 0)`` from it for

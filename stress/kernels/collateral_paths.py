@@ -73,10 +73,11 @@ Model state per path (modes 1 and 2), all at the start of the month:
 - at each reset that changes the rate, ``shock = new payment / old payment - 1``
   (both on the same balance); ``payment_ratio *= 1 + shock``; the first
   reset's shock of a hybrid loan drives its prepayment spike;
-- prepayment's credit multiple reads the drawdown ``1 - hpi / S_HPI_PEAK`` of
-  the month (the peak updated first, so the drawdown is >= 0), and its
-  refinance gate the current LTV; the gate multiplies the burnout and spike
-  rows in pass A1, the credit multiple the SMM base.
+- prepayment's credit multiple reads the national drawdown
+  ``1 - hpi[0] / S_NAT_PEAK`` of the month (``S_NAT_PEAK``: the running maximum
+  of the national HPI, region 0, on the path; updated first, so the drawdown
+  is >= 0), and its refinance gate the current LTV; the gate multiplies the
+  burnout and spike rows in pass A1, the credit multiple the SMM base.
 
 Severity is computed when the loan defaults, for the cohort that defaulted
 that month, from the HPI of the liquidation month (known: the path is an
@@ -143,9 +144,9 @@ TILE = 32
     S_SURVIVAL, S_CUM_INCENTIVE, S_PAYMENT_RATIO, S_FIRST_SHOCK, S_AFTER_PAYOFF, S_MDR, S_SMM, S_SEV, S_ADV_OK,
     # per month inputs and intermediates of the models
     S_HPI_NOW, S_HPI_LIQ, S_MORTGAGE_RATE, S_SEV_MULT, S_X_DEFAULT, S_X_REFI, S_LTV0, S_BURN, S_SPIKE, S_SMM_BASE,
-    S_LIQUIDATED, S_LIQUIDATED_ADV, S_LOSS, S_HPI_PEAK,
-) = range(31)
-N_STATE = 31
+    S_LIQUIDATED, S_LIQUIDATED_ADV, S_LOSS, S_HPI_PEAK, S_HPI_NAT, S_NAT_PEAK,
+) = range(33)
+N_STATE = 33
 # Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]``: slot (s + lag) % (lag + 1) holds the cohort
 # defaulted in period index s.
 R_BALANCE, R_ADVANCED, R_LOSS = range(3)
@@ -385,6 +386,8 @@ def _project_tile(
     o_liq_adv = S_LIQUIDATED_ADV * TILE
     o_loss = S_LOSS * TILE
     o_peak = S_HPI_PEAK * TILE
+    o_hpi_nat = S_HPI_NAT * TILE
+    o_nat_peak = S_NAT_PEAK * TILE
     # lag 0: a cohort liquidates in its month and never enters the ring (see pass B).
     filed = 1.0 if lag > 0 else 0.0
     for q in range(TILE):
@@ -426,6 +429,7 @@ def _project_tile(
             st[o_sev + q] = 0.0
             st[o_adv_ok + q] = 1.0
             st[o_peak + q] = 1.0  # HPI at cut-off: the drawdown is measured from the path's peak since then
+            st[o_nat_peak + q] = 1.0
         ring[:] = 0.0
 
         # A loan's pipeline is empty ``lag`` months after its last scheduled payment: later months add
@@ -490,6 +494,8 @@ def _project_tile(
                 for q in range(n_tile):
                     st[o_hpi_liq + q] = hpi[region, i_liq, p0 + q]
                 for q in range(n_tile):
+                    st[o_hpi_nat + q] = hpi[0, t, p0 + q]  # national (region 0): credit availability
+                for q in range(n_tile):
                     st[o_mrate + q] = mortgage_rate[t, p0 + q]
                 if scaled:
                     for q in range(n_tile):
@@ -513,9 +519,12 @@ def _project_tile(
                     st[o_cum + q] = cum + incentive if incentive > 0.0 else cum
                     equity = 1.0 + equity_slope * (prepay_ltv_ref - ltv)
                     equity = min(max(equity, equity_floor), equity_cap)
-                    # refinancing needs equity (gate) and a lender: credit falls with the drawdown from the peak
+                    # refinancing needs equity (gate) and a lender: credit falls with the national drawdown
                     gate = min(max((refi_ltv_zero - ltv) * refi_gate_inv_width, 0.0), 1.0)
-                    credit = max(credit_floor, 1.0 - credit_slope * (1.0 - hpi_now / st[o_peak + q]))
+                    hpi_nat = st[o_hpi_nat + q]
+                    nat_peak = max(st[o_nat_peak + q], hpi_nat)
+                    st[o_nat_peak + q] = nat_peak
+                    credit = max(credit_floor, 1.0 - credit_slope * (1.0 - hpi_nat / nat_peak))
                     spike = spike_base + spike_per_shock * max(st[o_first + q], 0.0) if spike_post \
                         else spike_lead
                     st[o_smm_base + q] = static_smm * equity * credit

@@ -53,6 +53,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
     spike_at = int(bl.spike_reset[l])
     cohorts: list[Cohort] = []
     hpi_peak = 1.0  # highest regional HPI on the path since cut-off (value 1)
+    nat_peak = 1.0  # highest national HPI (region 0) on the path since cut-off: credit availability
     for month in range(1, months + 1):
         i = month - 1
         months_left = term - i
@@ -79,6 +80,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
             ltv0 = balance * inv_value / survival if balance > 0 and survival > 0 else 0.0
             ltv = ltv0 / hpi[region, i]
             hpi_peak = max(hpi_peak, float(hpi[region, i]))
+            nat_peak = max(nat_peak, float(hpi[0, i]))
             age = int(loans.age[l]) + month
             mdr = float(dm.mdr(static=bl.default_static[l], age=age, ltv=ltv, payment_ratio=payment_ratio,
                                params=params))
@@ -87,7 +89,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
                                cum_incentive=cum_incentive, ltv=ltv,
                                months_from_reset=(i - spike_at) if spike_at >= 0 else -10_000,
                                first_shock=first_shock, params=params,
-                               drawdown=1.0 - float(hpi[region, i]) / hpi_peak))
+                               drawdown=1.0 - float(hpi[0, i]) / nat_peak))
             cum_incentive += max(incentive, 0.0)
             adv_rate = max(rate - svc, 0.0)
             hpi_liq = hpi[region, min(i + lag, hpi.shape[1] - 1)]
