@@ -31,6 +31,7 @@ from stress.kernels.collateral_paths import (
     C_SEASONING_FLOOR, C_SEASONING_MONTHS, C_SHOCK_SLOPE, C_SPIKE_BASE, C_SPIKE_LEAD, C_SPIKE_MONTHS,
     C_SPIKE_PER_SHOCK, OUTPUT_NAMES,
     C_CARRY_RATE, C_HAIRCUT_PER_DECLINE, C_MAX_EXTENSION, C_NEG_EQUITY_SLOPE, C_TIMELINE_PER_DECLINE,
+    C_CREDIT_FLOOR, C_CREDIT_SLOPE, C_REFI_GATE_INV_WIDTH, C_REFI_LTV_ZERO,
 )
 
 __all__ = ["project_pool_paths_numpy"]
@@ -121,6 +122,7 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
     fee_total = np.zeros((n_paths, T))
     hpi_now_all = hpi[:, region, :]  # (p, l, t)
     hpi_peak = np.ones(shape)  # running maximum of the regional HPI since cut-off (value 1)
+    nat_peak = np.ones((hpi.shape[0], 1))  # running maximum of the national HPI (region 0): credit availability
     age_peak = coef[C_AGE_PEAK]
 
     for t in range(T):
@@ -172,6 +174,8 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
             ltv = np.where(ok, performing * bl.inv_value / (survival * hpi_now), 0.0)
         ltv0 = ltv * hpi_now
         hpi_peak = np.maximum(hpi_peak, hpi_now)
+        hpi_nat = hpi[:, 0, t:t + 1]
+        nat_peak = np.maximum(nat_peak, hpi_nat)
         x = logit_static + coef[C_LTV_SLOPE] * (ltv - coef[C_DEFAULT_LTV_REF]) \
             + coef[C_NEG_EQUITY_SLOPE] * np.maximum(ltv - 1.0, 0.0) + coef[C_SHOCK_SLOPE] * (payment_ratio - 1.0)
         mdr = np.minimum(logistic(x), coef[C_MAX_MDR])
@@ -183,7 +187,10 @@ def project_pool_paths_numpy(bl, index_rates, mortgage_rate, hpi, coef, *, n_per
                          coef[C_EQUITY_CAP])
         spike = np.where(spike_post, coef[C_SPIKE_BASE] + coef[C_SPIKE_PER_SHOCK] * np.maximum(first_shock, 0.0),
                          spike_lead)
-        smm = np.minimum(static_smm * equity * (1.0 + coef[C_REFI_MAX] * s_curve * burn + spike), coef[C_MAX_SMM])
+        gate = np.clip((coef[C_REFI_LTV_ZERO] - ltv) * coef[C_REFI_GATE_INV_WIDTH], 0.0, 1.0)
+        credit = np.maximum(coef[C_CREDIT_FLOOR], 1.0 - coef[C_CREDIT_SLOPE] * (1.0 - hpi_nat / nat_peak))
+        smm = np.minimum(static_smm * equity * credit * (1.0 + coef[C_REFI_MAX] * s_curve * (burn * gate)
+                                                         + spike * gate), coef[C_MAX_SMM])
         adv_rate = np.maximum(rate - svc, 0.0)
         hpi_liq = hpi_now_all[:, :, min(t + lag, n_hpi - 1)]
         decline = np.maximum(0.0, 1.0 - hpi_liq / hpi_peak)

@@ -41,6 +41,41 @@ def test_more_incentive_prepays_faster(inc, more, age, penalty, cum, ltv, d, sho
     assert pm.smm(incentive=inc + more, **kw) >= pm.smm(incentive=inc, **kw)
 
 
+@settings(max_examples=200, deadline=None)
+@given(inc=st.floats(-0.05, 0.05), more_ltv=st.floats(1e-4, 1.0), dd=st.floats(0.0, 0.6), **loan_state)
+def test_more_negative_equity_never_prepays_faster(inc, more_ltv, dd, age, penalty, cum, ltv, d, shock):
+    # less equity: less turnover (equity multiple) and less refinancing (the gate closes toward 105% LTV)
+    kw = dict(age=age, penalty_months=penalty, incentive=inc, cum_incentive=cum, months_from_reset=d,
+              first_shock=shock, params=P, drawdown=dd)
+    assert pm.smm(ltv=ltv + more_ltv, **kw) <= pm.smm(ltv=ltv, **kw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(inc=st.floats(-0.05, 0.05), dd=st.floats(0.0, 0.6), deeper=st.floats(1e-4, 0.4), **loan_state)
+def test_deeper_drawdown_never_prepays_faster(inc, dd, deeper, age, penalty, cum, ltv, d, shock):
+    kw = dict(age=age, penalty_months=penalty, incentive=inc, cum_incentive=cum, ltv=ltv, months_from_reset=d,
+              first_shock=shock, params=P)
+    assert pm.smm(drawdown=dd + deeper, **kw) <= pm.smm(drawdown=dd, **kw)
+
+
+def test_underwater_borrower_cannot_refinance():
+    # At 105% LTV and above the refinance gate is shut: a 3% rate incentive and a reset spike add nothing, the
+    # rate is the turnover part alone: base 32% CPR x equity clip(1 + 1.5 (0.8 - 1.1), 0.3, 1.6) = 0.55
+    # x credit max(0.12, 1 - 15 x 0.05) = 0.25, seasoned, no penalty.
+    kw = dict(age=60, penalty_months=0, cum_incentive=0.0, ltv=1.10, params=P, drawdown=0.05)
+    turnover = (1 - (1 - 0.32) ** (1 / 12)) * 0.55 * 0.25
+    assert pm.smm(incentive=0.03, months_from_reset=0, first_shock=0.5, **kw) == pytest.approx(turnover, rel=1e-12)
+    # at 80% LTV the full refinance term is open: 1 + 2 S(300 x (0.03 - 0.0075)) ~ 3 x the turnover x 1.0 equity
+    open_ = pm.smm(incentive=0.03, months_from_reset=-10_000, first_shock=0.0, age=60, penalty_months=0,
+                   cum_incentive=0.0, ltv=0.80, params=P, drawdown=0.0)
+    assert open_ == pytest.approx((1 - (1 - 0.32) ** (1 / 12)) * (1 + 2 * _logistic(300 * 0.0225)), rel=4e-5)
+
+
+def test_refi_gate_order_is_checked():
+    with pytest.raises(BehaviourFileError, match="refi_ltv_zero"):
+        parse_behaviour({"prepayment": {"refi_ltv_full": 1.0, "refi_ltv_zero": 0.9}}, source="x.toml")
+
+
 def _static(fico=700.0, dti=0.35, doc="FULL", occ="OWNER OCC", purpose="PUR"):
     return dm.static_logit(fico=[fico], dti=[dti], doc_type=[doc], occupancy=[occ], purpose=[purpose], params=P)[0]
 
@@ -172,16 +207,19 @@ def test_hazards_by_hand(j, month):
     got = dm.mdr(static=static, age=age, ltv=ltv, payment_ratio=1.10, params=P)
     assert got == pytest.approx(expected_mdr, rel=4e-5)
     # Prepayment by hand: base 32% CPR, ramp 0.6 -> 1 over 6 months, penalty 0.5 / expiry 1.5 x 3 months,
-    # equity clip(1 + 1.5 (0.8 - LTV), 0.3, 1.6), refi 2 S(300 (0.005 - 0.0075)) / (1 + 4.2 x 0.02), no spike.
+    # equity clip(1 + 1.5 (0.8 - LTV), 0.3, 1.6), refi 2 S(300 (0.005 - 0.0075)) / (1 + 4.2 x 0.02), no spike;
+    # refinance gate clip((1.05 - LTV) / 0.25, 0, 1) (0.65 on loan 1); credit max(0.12, 1 - 15 x 0.03) = 0.55
+    # at a 3% drawdown from the peak.
     base = 1 - (1 - 0.32) ** (1 / 12)
     ramp = min(1.0, 0.6 + 0.4 * age / 6)
     pen = loan["pen"]
     penalty = 0.5 if 0 < pen and age <= pen else (1.5 if 0 < pen and age <= pen + 3 else 1.0)
     equity = min(max(1 + 1.5 * (0.8 - ltv), 0.3), 1.6)
+    gate = min(max((1.05 - ltv) / 0.25, 0.0), 1.0)
     refi = 2.0 * _logistic(300 * (incentive - 0.0075)) / (1 + 4.2 * 0.02)
-    expected_smm = base * ramp * penalty * equity * (1 + refi)
+    expected_smm = base * ramp * penalty * equity * 0.55 * (1 + gate * refi)
     got = pm.smm(age=age, penalty_months=pen, incentive=incentive, cum_incentive=0.02, ltv=ltv,
-                 months_from_reset=-10_000, first_shock=0.0, params=P)
+                 months_from_reset=-10_000, first_shock=0.0, params=P, drawdown=0.03)
     assert got == pytest.approx(expected_smm, rel=4e-5)
     # Severity by hand at liquidation 12 months on, the index 10% below its peak of 1.05: discount
     # 0.27 + 0.15 x 0.10, costs 8%, 12 + 36 x 0.10 months of interest at 5.5% and carry at 2%, MI 30% (LTV 95%)

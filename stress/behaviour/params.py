@@ -65,7 +65,18 @@ class PrepaymentParams(_Section):
     equity_floor: float = Field(0.3, ge=0.0, le=1.0)
     equity_cap: float = Field(1.6, ge=1.0, le=10.0)
     ltv_reference: float = Field(0.80, gt=0.0, le=1.5)
+    refi_ltv_full: float = Field(0.80, gt=0.0, le=2.0)
+    refi_ltv_zero: float = Field(1.05, gt=0.0, le=3.0)
+    credit_drawdown_slope: float = Field(15.0, ge=0.0, le=100.0)
+    credit_floor: float = Field(0.12, ge=0.0, le=1.0)
     max_smm: float = Field(0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _refi_gate_order(self):
+        if not self.refi_ltv_zero > self.refi_ltv_full:
+            raise ValueError(f"refi_ltv_zero = {self.refi_ltv_zero!r}: must be above refi_ltv_full = "
+                             f"{self.refi_ltv_full!r} (the refinance gate falls from 1 to 0 between them)")
+        return self
 
 
 class DefaultParams(_Section):

@@ -167,6 +167,9 @@ def coefficients(params: BehaviourParams) -> np.ndarray:
         # counts fair_value_months for it)
         "carry_rate": sp.carry_rate, "timeline_per_decline": sp.timeline_per_decline,
         "max_extension_months": sp.max_extension_months,
+        "refi_ltv_zero": pp.refi_ltv_zero,
+        "refi_gate_inv_width": 1.0 / (pp.refi_ltv_zero - pp.refi_ltv_full),
+        "credit_drawdown_slope": pp.credit_drawdown_slope, "credit_floor": pp.credit_floor,
     }
     assert set(values) == set(COEF_NAMES)
     return np.array([float(values[name]) for name in COEF_NAMES])

@@ -2,8 +2,8 @@
 
 The form (every coefficient is in ``[prepayment]`` of the behaviour file)::
 
-    SMM = min(max_smm, base_smm x seasoning(age) x penalty(age) x equity(LTV)
-                       x (1 + refi_max x S(incentive) x burnout(cum) + spike))
+    SMM = min(max_smm, base_smm x seasoning(age) x penalty(age) x equity(LTV) x credit(D)
+                       x (1 + gate(LTV) x (refi_max x S(incentive) x burnout(cum) + spike)))
 
 - ``base_smm = 1 - (1 - base_cpr)^(1/12)``: seasoned, at-the-money, no penalty.
 - ``seasoning(age) = min(1, floor + (1 - floor) x age / seasoning_months)``
@@ -20,6 +20,15 @@ The form (every coefficient is in ``[prepayment]`` of the behaviour file)::
   ``exp`` in the kernel's inner loop).
 - ``equity(LTV) = clip(1 + equity_slope x (ltv_reference - LTV), floor, cap)``
   on the current LTV (borrower balance / (original value x HPI)).
+- ``gate(LTV) = clip((refi_ltv_zero - LTV) / (refi_ltv_zero - refi_ltv_full), 0, 1)``:
+  refinancing (the rate incentive and the reset spike) needs equity; 1 up to
+  ``refi_ltv_full``, 0 from ``refi_ltv_zero`` on (an underwater borrower cannot
+  refinance).
+- ``credit(D) = max(credit_floor, 1 - credit_drawdown_slope x D)``: the
+  availability of mortgage credit, falling with the path's national home-price
+  drawdown ``D = 1 - HPI / (peak HPI since cut-off)`` (the non-agency market
+  shut nationally, whatever the loan's region; a path variable, not a date, so
+  it works on every Monte Carlo path).
 - ``spike`` (hybrid products, first reset only): ``reset_spike_base`` in the
   ``reset_spike_lead_months`` months before the first month at the new rate,
   ``reset_spike_base + reset_spike_per_shock x max(shock, 0)`` from it for
@@ -36,7 +45,7 @@ from stress.behaviour.params import BehaviourParams
 from stress.collateral.schema import INDICES
 
 __all__ = ["mortgage_rate", "base_smm", "seasoning", "penalty_multiple", "reset_spike", "refi_curve",
-           "burnout_factor", "equity_factor", "static_smm", "smm"]
+           "burnout_factor", "equity_factor", "refi_gate", "credit_factor", "static_smm", "smm"]
 
 
 def mortgage_rate(index_rates, params: BehaviourParams) -> np.ndarray:
@@ -97,19 +106,36 @@ def equity_factor(ltv, params: BehaviourParams):
                    pp.equity_floor, pp.equity_cap)
 
 
+def refi_gate(ltv, params: BehaviourParams):
+    """Share of the refinancing terms open at current LTV ``ltv`` [decimal]: 1 to ``refi_ltv_full``, 0 from
+    ``refi_ltv_zero``, linear between."""
+    pp = params.prepayment
+    return np.clip((pp.refi_ltv_zero - np.asarray(ltv, dtype=np.float64)) / (pp.refi_ltv_zero - pp.refi_ltv_full),
+                   0.0, 1.0)
+
+
+def credit_factor(drawdown, params: BehaviourParams):
+    """Credit-availability multiple at home-price drawdown ``drawdown`` = 1 - HPI / peak HPI [decimal, >= 0]."""
+    pp = params.prepayment
+    return np.maximum(pp.credit_floor, 1.0 - pp.credit_drawdown_slope * np.asarray(drawdown, dtype=np.float64))
+
+
 def static_smm(age, penalty_months, params: BehaviourParams):
     """The path-independent part ``base_smm x seasoning x penalty``."""
     return base_smm(params) * seasoning(age, params) * penalty_multiple(age, penalty_months, params)
 
 
 def smm(*, age, penalty_months, incentive, cum_incentive, ltv, months_from_reset, first_shock,
-        params: BehaviourParams, multiplier=1.0):
+        params: BehaviourParams, drawdown=0.0, multiplier=1.0):
     """Monthly prepayment rate [decimal] (see the module docstring); arrays broadcast.
 
+    ``drawdown`` is the home-price drawdown from the path's peak, ``1 - HPI / peak`` [decimal];
     ``multiplier`` scales the model (scenario mode 2); the result is then held in [0, 1].
     """
     pp = params.prepayment
-    core = 1.0 + pp.refi_max * refi_curve(incentive, params) * burnout_factor(cum_incentive, params) \
+    refinancing = pp.refi_max * refi_curve(incentive, params) * burnout_factor(cum_incentive, params) \
         + reset_spike(months_from_reset, first_shock, params)
-    rate = np.minimum(pp.max_smm, static_smm(age, penalty_months, params) * equity_factor(ltv, params) * core)
+    core = 1.0 + refi_gate(ltv, params) * refinancing
+    rate = np.minimum(pp.max_smm, static_smm(age, penalty_months, params) * equity_factor(ltv, params)
+                      * credit_factor(drawdown, params) * core)
     return np.minimum(1.0, rate * multiplier)

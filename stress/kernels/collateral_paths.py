@@ -72,7 +72,12 @@ Model state per path (modes 1 and 2), all at the start of the month:
 - ``cum_incentive`` (burnout) sums ``max(incentive, 0)`` of earlier months;
 - at each reset that changes the rate, ``shock = new payment / old payment - 1``
   (both on the same balance); ``payment_ratio *= 1 + shock``; the first
-  reset's shock of a hybrid loan drives its prepayment spike.
+  reset's shock of a hybrid loan drives its prepayment spike;
+- prepayment's credit multiple reads the national drawdown
+  ``1 - hpi[0] / S_NAT_PEAK`` of the month (``S_NAT_PEAK``: the running maximum
+  of the national HPI, region 0, on the path; updated first, so the drawdown
+  is >= 0), and its refinance gate the current LTV; the gate multiplies the
+  burnout and spike rows in pass A1, the credit multiple the SMM base.
 
 Severity is computed when the loan defaults, for the cohort that defaulted
 that month, from the HPI of the liquidation month (known: the path is an
@@ -162,8 +167,10 @@ TILE = 32
     S_OUT_NA, S_OUT_UNITS, S_OUT_LOSS, S_OUT_BUY_NA, S_OUT_BUY_UNITS, S_OUT_BUY_INTEREST,
     # running maximum of the loan's regional HPI on the path since cut-off (the drawdown's base)
     S_HPI_PEAK,
-) = range(43)
-N_STATE = 43
+    # the path's national HPI and its running maximum since cut-off (credit availability, prepayment)
+    S_HPI_NAT, S_NAT_PEAK,
+) = range(45)
+N_STATE = 45
 # Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]`` (rows as the one-path kernel's):
 # slot (s + offset) % (lag + 1) holds the part of the cohort defaulted in period index s that leaves
 # ``offset`` months later (lag: foreclosure; the option months: the servicer's routes).
@@ -178,6 +185,7 @@ COEF_NAMES: tuple[str, ...] = (
     "distressed_haircut", "liquidation_cost", "fair_value_cost", "max_severity",
     "logistic_x0", "logistic_step",
     "negative_equity_slope", "haircut_per_decline", "carry_rate", "timeline_per_decline", "max_extension_months",
+    "refi_ltv_zero", "refi_gate_inv_width", "credit_drawdown_slope", "credit_floor",
 )
 (
     C_BASE_SMM, C_SEASONING_MONTHS, C_SEASONING_FLOOR, C_REFI_MAX, C_REFI_SLOPE, C_REFI_MID, C_BURNOUT,
@@ -188,6 +196,7 @@ COEF_NAMES: tuple[str, ...] = (
     C_HAIRCUT, C_COST, C_FV_COST, C_MAX_SEVERITY,
     C_LOGISTIC_X0, C_LOGISTIC_STEP,
     C_NEG_EQUITY_SLOPE, C_HAIRCUT_PER_DECLINE, C_CARRY_RATE, C_TIMELINE_PER_DECLINE, C_MAX_EXTENSION,
+    C_REFI_LTV_ZERO, C_REFI_GATE_INV_WIDTH, C_CREDIT_SLOPE, C_CREDIT_FLOOR,
 ) = range(len(COEF_NAMES))
 N_COEF = len(COEF_NAMES)
 
@@ -363,6 +372,10 @@ def _project_tile(
     prepay_ltv_ref = coef[C_PREPAY_LTV_REF]
     equity_floor = coef[C_EQUITY_FLOOR]
     equity_cap = coef[C_EQUITY_CAP]
+    refi_ltv_zero = coef[C_REFI_LTV_ZERO]
+    refi_gate_inv_width = coef[C_REFI_GATE_INV_WIDTH]
+    credit_slope = coef[C_CREDIT_SLOPE]
+    credit_floor = coef[C_CREDIT_FLOOR]
     spike_base = coef[C_SPIKE_BASE]
     spike_per_shock = coef[C_SPIKE_PER_SHOCK]
     max_smm = coef[C_MAX_SMM]
@@ -419,6 +432,8 @@ def _project_tile(
     o_spike = S_SPIKE * TILE
     o_smm_base = S_SMM_BASE * TILE
     o_peak = S_HPI_PEAK * TILE
+    o_hpi_nat = S_HPI_NAT * TILE
+    o_nat_peak = S_NAT_PEAK * TILE
     # lag 0: a cohort liquidates in its month and never enters the ring (see pass B).
     filed = 1.0 if lag > 0 else 0.0
     for q in range(TILE):
@@ -471,6 +486,7 @@ def _project_tile(
             st[o_sev + q] = 0.0
             st[o_adv_ok + q] = 1.0
             st[o_peak + q] = 1.0  # HPI at cut-off: the drawdown is measured from the path's peak since then
+            st[o_nat_peak + q] = 1.0
         ring[:] = 0.0
 
         # A loan's pipeline is empty ``lag`` months after its last scheduled payment: later months add
@@ -536,6 +552,8 @@ def _project_tile(
                 for q in range(n_tile):
                     st[o_hpi_liq + q] = hpi[region, i_liq, p0 + q]
                 for q in range(n_tile):
+                    st[o_hpi_nat + q] = hpi[0, t, p0 + q]  # national (region 0): credit availability
+                for q in range(n_tile):
                     st[o_mrate + q] = mortgage_rate[t, p0 + q]
                 if scaled:
                     for q in range(n_tile):
@@ -559,10 +577,17 @@ def _project_tile(
                     st[o_cum + q] = cum + incentive if incentive > 0.0 else cum
                     equity = 1.0 + equity_slope * (prepay_ltv_ref - ltv)
                     equity = min(max(equity, equity_floor), equity_cap)
+                    # refinancing needs equity (gate) and a lender: credit falls with the national drawdown
+                    gate = min(max((refi_ltv_zero - ltv) * refi_gate_inv_width, 0.0), 1.0)
+                    hpi_nat = st[o_hpi_nat + q]
+                    nat_peak = max(st[o_nat_peak + q], hpi_nat)
+                    st[o_nat_peak + q] = nat_peak
+                    credit = max(credit_floor, 1.0 - credit_slope * (1.0 - hpi_nat / nat_peak))
                     spike = spike_base + spike_per_shock * max(st[o_first + q], 0.0) if spike_post \
                         else spike_lead
-                    st[o_smm_base + q] = static_smm * equity
-                    st[o_spike + q] = spike
+                    st[o_smm_base + q] = static_smm * equity * credit
+                    st[o_burn + q] *= gate
+                    st[o_spike + q] = spike * gate
                 # Pass A2: the table logistics (a gather from the table: LLVM cannot bound its index against
                 # the stores, so this loop stays scalar; branch-free, so it does not mispredict).
                 for q in range(n_tile):

@@ -54,6 +54,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
     schedule = scheduled_balance_path(loan, rates, months, rounding)
     cohorts: list[DefaultedCohort] = []
     hpi_peak = 1.0  # highest regional HPI on the path since cut-off (value 1)
+    nat_peak = 1.0  # highest national HPI (region 0) on the path since cut-off: credit availability
     for month in range(1, months + 1):
         i = month - 1
         months_left = term - i
@@ -86,6 +87,7 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
             ltv0 = balance * inv_value / survival if balance > 0 and survival > 0 else 0.0
             ltv = ltv0 / hpi[region, i]
             hpi_peak = max(hpi_peak, float(hpi[region, i]))
+            nat_peak = max(nat_peak, float(hpi[0, i]))
             age = int(loans.age[l]) + month
             mdr = float(dm.mdr(static=bl.default_static[l], age=age, ltv=ltv, payment_ratio=payment_ratio,
                                params=params))
@@ -93,7 +95,8 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
             smm = float(pm.smm(age=age, penalty_months=bl.penalty_months[l], incentive=incentive,
                                cum_incentive=cum_incentive, ltv=ltv,
                                months_from_reset=(i - spike_at) if spike_at >= 0 else -10_000,
-                               first_shock=first_shock, params=params))
+                               first_shock=first_shock, params=params,
+                               drawdown=1.0 - float(hpi[0, i]) / nat_peak))
             cum_incentive += max(incentive, 0.0)
             hpi_at = lambda m: hpi[region, min(i + m, hpi.shape[1] - 1)]  # noqa: E731
             mult = (lambda m: sev_v[min(i + m, months - 1)]) if mode == 2 else (lambda m: 1.0)  # noqa: E731
