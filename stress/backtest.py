@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stress import conventions
 from stress.errors import ScenarioError
 
 __all__ = ["METRICS", "REALIZED_PATH_SCENARIO", "BacktestResult", "load_published", "pool_by_year",
@@ -133,7 +134,7 @@ def pool_by_year(flows: dict, *, start: pd.Period, cutoff_balance: float) -> pd.
             "year": year,
             "cumulative_default": cum_default[s.stop - 1],
             "cumulative_loss": cum_loss[s.stop - 1],
-            "cpr": 1.0 - np.prod(1.0 - smm[s]) ** (12.0 / (s.stop - s.start)),
+            "cpr": float(conventions.average_cpr(smm[s])),
             "severity": f["realized_loss"][s].sum() / liquidated if liquidated > 0 else np.nan,
             "pool_factor": f["pool_balance_end"][s.stop - 1] / cutoff_balance,
         })
@@ -245,7 +246,7 @@ def _model_value(result: BacktestResult, row) -> float:
     if metric == "cpr":
         with np.errstate(invalid="ignore", divide="ignore"):
             smm = np.where(f["prepayable_balance"][a:b] > 0, f["prepayment"][a:b] / f["prepayable_balance"][a:b], 0.0)
-        return float(1.0 - np.prod(1.0 - smm) ** (12.0 / (b - a)))
+        return float(conventions.average_cpr(smm))
     raise ScenarioError(f"published figures: metric {metric!r}: must be one of {', '.join(METRICS)}")
 
 

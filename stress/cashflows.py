@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stress import analytics
+from stress import analytics, conventions
 from stress.assumptions import Assumptions
 from stress.calendar import Schedule, payment_schedule
 from stress.deal import Deal
@@ -86,7 +86,7 @@ class CashflowRun:
         """0-based index of the last period with anything outstanding or paid."""
         if self.to == "call" and self.call_period >= 0:
             return self.call_period
-        alive = np.flatnonzero(self.pool.pool_balance_begin > 0.005)
+        alive = np.flatnonzero(self.pool.pool_balance_begin > conventions.NO_LOSS_USD)
         return int(alive[-1]) if alive.size else 0
 
     def class_cashflow(self, j: int) -> np.ndarray:

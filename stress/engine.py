@@ -121,7 +121,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     to = to or scenario.scenario.to
     if to not in ("call", "maturity"):
         raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
-    lag = _effective_lag(scenario, behaviour)
+    lag = scenario.liquidation_lag(behaviour)
     n_periods = int(tape["remaining_term"].max()) + lag
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
@@ -137,7 +137,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     else:
         from stress.behaviour.prep import prepare_loans
 
-        behaviour = _behaviour_params(scenario, behaviour)
+        behaviour = scenario.behaviour_params(behaviour)
         behaviour_loans = prepare_loans(tape, behaviour,
                                         master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
@@ -152,26 +152,6 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                       behaviour=behaviour, behaviour_loans=behaviour_loans,
                       call_rule="never" if to == "maturity" else scenario.scenario.call,
                       original_ltv=float(np.average(tape["ltv"], weights=tape["balance"])))
-
-
-def _effective_lag(scenario: Scenario, behaviour=None) -> int:
-    if scenario.behaviour.mode == "vectors":
-        return scenario.servicing_assumptions().liquidation_lag
-    return _behaviour_params(scenario, behaviour).servicing.liquidation_lag
-
-
-def _behaviour_params(scenario: Scenario, base=None):
-    """The behaviour parameters (``base``, or the scenario's file) with the scenario's servicing overrides."""
-    from stress.behaviour.params import BehaviourParams, load_behaviour
-
-    b = scenario.behaviour
-    if base is not None and not isinstance(base, BehaviourParams):
-        raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
-    params = base if base is not None else load_behaviour(b.parameters)
-    overrides = b.servicing_overrides()
-    if overrides:
-        params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
-    return params
 
 
 def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
@@ -318,10 +298,10 @@ def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict
     years = ctx.schedule.years_from_settlement
     with np.errstate(invalid="ignore", divide="ignore"):
         wal = np.einsum("ptj,t->pj", principal, years) / principal.sum(axis=1)
-    hit = bonds.writedown > 0.005
+    hit = bonds.writedown > conventions.NO_LOSS_USD
     first_loss = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1.0, np.nan)
-    breach = ((bonds.oc < ctx.oc_target[None, :] - 0.005) & (t[None, :] >= ctx.oc_breach_from)
-              & (bond_balance > 0.005) & alive)
+    breach = ((bonds.oc < ctx.oc_target[None, :] - conventions.NO_LOSS_USD) & (t[None, :] >= ctx.oc_breach_from)
+              & (bond_balance > conventions.NO_LOSS_USD) & alive)
     first_breach = np.where(breach.any(axis=1), breach.argmax(axis=1) + 1.0, np.nan)
     realized = owned(pool["realized_loss"])
     return {
@@ -397,6 +377,8 @@ def _attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "rate_model": s.rates.model,
         "stress_version": stress.__version__,
         "margins": [float(t.margin) for t in ctx.deal.tranches],
+        # [USD] per class: turns loss_pct back into money for the no-loss threshold (metrics.loss_hits)
+        "original_balances": [float(t.balance) for t in ctx.deal.tranches],
         "oc_build_up_periods": int(ctx.oc_breach_from),
         "Conventions": "CF-1.10",
     }

@@ -159,6 +159,35 @@ class Scenario(_Section):
 
         return Assumptions(**{"liquidation_lag": 12, **self.behaviour.servicing_overrides()})
 
+    def behaviour_params(self, base=None):
+        """The behaviour parameters (``base``, or the scenario's file) with the scenario's servicing overrides.
+
+        Parameters
+        ----------
+        base : stress.behaviour.params.BehaviourParams, optional
+            Replaces the parameters file the scenario names.
+        """
+        from stress.behaviour.params import BehaviourParams, load_behaviour
+
+        b = self.behaviour
+        if base is not None and not isinstance(base, BehaviourParams):
+            raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
+        params = base if base is not None else load_behaviour(b.parameters)
+        overrides = b.servicing_overrides()
+        if overrides:
+            params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
+        return params
+
+    def liquidation_lag(self, behaviour=None) -> int:
+        """The liquidation lag the run uses [months]: the vector servicing switches' or the behaviour file's.
+
+        The one definition of the effective lag: it sets the run's horizon (longest remaining term plus
+        this lag) and the kernel's delinquency pipeline.
+        """
+        if self.behaviour.mode == "vectors":
+            return self.servicing_assumptions().liquidation_lag
+        return self.behaviour_params(behaviour).servicing.liquidation_lag
+
     def assumptions(self, *, tape=None, deal=None, curve=None):
         """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
 
