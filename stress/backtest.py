@@ -162,13 +162,13 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
         For the fee rates and the reset look-back; default the reference deal.
     """
     from stress.behaviour.prep import prepare_loans
-    from stress.cashflows import _lookback_shifted
+    from stress.cashflows import lookback_shifted
     from stress.deal import load_deal
     from stress.pool_paths import project_pool_paths
 
     deal = deal or load_deal()
     n = n_periods or int(tape["remaining_term"].max()) + params.servicing.liquidation_lag
-    rates = _lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
+    rates = lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)
     cf = project_pool_paths(loans, rates, np.asarray(hpi, dtype=np.float64)[None], params, n_periods=n)
@@ -203,7 +203,7 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
     ScenarioError
         An unknown scenario (the message names it) or a ``vectors`` scenario.
     """
-    from stress.engine import _collateral, build_context
+    from stress.engine import build_context, project_collateral
     from stress.rates.generator import generate_paths
     from stress.scenario import Scenario, load_scenario
 
@@ -215,7 +215,7 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
     paths = generate_paths(sc.drivers, path_ids=np.array([path_id], dtype=np.int64), seed=ctx.seed,
                            n_months=ctx.n_periods + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)
-    pool = _collateral(ctx, paths.index_rates, hpi)
+    pool = project_collateral(ctx, paths.index_rates, hpi)
     flows = {field: pool[field][0] for field in _FLOWS}
     return BacktestResult(flows=flows, start=pd.Period(ctx.deal.dates.cutoff, freq="M"),
                           cutoff_balance=float(ctx.tape["balance"].sum()), wa_age=_wa_age(ctx.tape), name=sc.name)

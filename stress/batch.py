@@ -260,7 +260,7 @@ def _write_manifest(path: Path, state: dict) -> None:
 
 def open_batch(out: str | Path, names: list[str] | None = None) -> xr.Dataset:
     """The batch's results as one Dataset with a ``scenario`` dimension (lazy, from Zarr)."""
-    from stress.engine import open_results
+    from stress.store import open_results
 
     out = Path(out)
     if names is None:
@@ -274,7 +274,7 @@ def open_batch(out: str | Path, names: list[str] | None = None) -> xr.Dataset:
 
 def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
     """:func:`compare_datasets` of the runs ``out/<name>`` of a batch directory."""
-    from stress.engine import open_results
+    from stress.store import open_results
 
     out = Path(out)
     return compare_datasets({name: open_results(out / name) for name in names}, base=base)

@@ -155,10 +155,10 @@ def _cmd_run(args) -> int:
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
-        from stress.engine import _json_attrs
+        from stress.results import summary_attrs
         from stress.tables import json_safe
 
-        result = json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+        result = json_safe({"attrs": summary_attrs(ds.attrs), "summary": summary(ds)})
     placement = None
     if args.place_history:
         placement = _place_history(ds, args.place_history, to=args.to or scenario.scenario.to)

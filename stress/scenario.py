@@ -203,7 +203,7 @@ class Scenario(_Section):
 
     def _cumulative_default_cdr(self, tape, deal, curve):
         from stress.assumptions import Assumptions
-        from stress.cashflows import _lookback_shifted, horizon
+        from stress.cashflows import lookback_shifted, horizon
         from stress.pool import loan_arrays, project_pool
         from stress.stresses import cdr_vector_for_cumulative_default
 
@@ -216,7 +216,7 @@ class Scenario(_Section):
         n = horizon(tape, self.servicing_assumptions())
         loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                             trustee_fee_rate=deal.collateral.trustee_fee_rate)
-        rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
+        rates = lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
         scheduled = project_pool(loans, rates, Assumptions(rounding=deal.collateral.rate_rounding),
                                  n_periods=n).pool_balance_end / tape["balance"].sum()
         smm = Assumptions(prepayment=b.prepayment,
