@@ -358,7 +358,7 @@ def format_comparison(comparison: dict) -> str:
     lines = [f"scenario comparison (difference from {base}, paired over common paths; ± one standard error)"]
     scenarios = comparison["scenarios"]
     tranches = list(next(iter(scenarios.values()))["tranches"])
-    from stress.tables import _pct as pct
+    from stress.tables import percent as pct
 
     for tranche in tranches:
         lines.append("")
