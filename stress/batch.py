@@ -303,7 +303,7 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
     ref = datasets[base]
     ref_w = metrics.path_weights(ref)
     ref_loss = ref["loss_pct"].values
-    ref_hits = metrics.loss_hits(ref)
+    ref_hits = metrics.loss_hits(ref).transpose("path", "tranche").values
     ref_breach = np.isfinite(ref["first_oc_breach_period"].values).astype(float)
     ref_collateral = ref["cumulative_collateral_loss_pct"].values
     result = {"base": base, "scenarios": {}}
@@ -315,7 +315,7 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
         loss, wal = ds["loss_pct"].values, ds["wal_years"].values
         wal_mean, wal_se = metrics.path_nanmean(wal, w)
         paired = ref_loss.shape == loss.shape and ref.attrs.get("seed") == ds.attrs.get("seed")
-        hits = metrics.loss_hits(ds)
+        hits = metrics.loss_hits(ds).transpose("path", "tranche").values
 
         def diff(a, b):
             return metrics.paired_difference(a, b, ref_w, w)

@@ -235,26 +235,27 @@ def expected_loss(ds: xr.Dataset) -> xr.Dataset:
     return _estimate(mean, se, ("tranche",), {"tranche": ds["tranche"].values})
 
 
-def loss_hits(ds: xr.Dataset) -> np.ndarray:
+def loss_hits(ds: xr.Dataset) -> xr.DataArray:
     """Whether each path's class lost principal: more than :data:`stress.conventions.NO_LOSS_USD`.
 
     Returns
     -------
-    numpy.ndarray
-        bool (path, tranche). ``loss_pct`` is turned back into USD with the
-        ``original_balances`` attribute; a Dataset without it (written before
-        that attribute, or built by hand) counts any positive loss.
+    xarray.DataArray
+        bool, the dims of ``loss_pct`` (path, tranche, and any other, such as a
+        scenario dim of combined runs). ``loss_pct`` is turned back into USD
+        with the ``original_balances`` attribute; a Dataset without it (written
+        before that attribute, or built by hand) counts any positive loss.
     """
-    loss = np.asarray(ds["loss_pct"].values)
+    loss = ds["loss_pct"]
     if "original_balances" not in ds.attrs:
         return loss > 0.0
-    original = np.asarray(ds.attrs["original_balances"], dtype=float)
+    original = xr.DataArray(np.asarray(ds.attrs["original_balances"], dtype=float), dims="tranche")
     return loss * original > conventions.NO_LOSS_USD
 
 
 def probability_of_loss(ds: xr.Dataset) -> xr.Dataset:
     """Probability that a tranche loses any principal."""
-    hits = loss_hits(ds)
+    hits = loss_hits(ds).transpose("path", "tranche").values
     w = path_weights(ds)
     p, se = _prob_se(hits) if w is None else _w_mean_se(hits.astype(float), w)
     return _estimate(p, se, ("tranche",), {"tranche": ds["tranche"].values})

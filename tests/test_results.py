@@ -20,7 +20,7 @@ def test_a_loss_counts_above_half_a_cent_whatever_the_class_size():
     # a $500M senior and a $5M junior: the same money decides, not the same fraction
     original = [500_000_000.0, 5_000_000.0]
     ds = _ds([[0.004, 0.004], [0.01, 0.01], [0.0, 0.006]], original)
-    np.testing.assert_array_equal(loss_hits(ds), [[False, False], [True, True], [False, True]])
+    np.testing.assert_array_equal(loss_hits(ds).values, [[False, False], [True, True], [False, True]])
     # 1 of 3 paths for the senior, 2 of 3 for the junior
     np.testing.assert_allclose(probability_of_loss(ds).estimate.values, [1 / 3, 2 / 3], rtol=0, atol=1e-15)
     assert conventions.NO_LOSS_USD == 0.005
@@ -28,4 +28,4 @@ def test_a_loss_counts_above_half_a_cent_whatever_the_class_size():
 
 def test_a_dataset_without_balances_counts_any_positive_loss():
     ds = _ds([[0.0, 1e-6], [0.004, 0.0]], [500_000_000.0, 5_000_000.0], attrs=False)
-    np.testing.assert_array_equal(loss_hits(ds), [[False, True], [True, False]])
+    np.testing.assert_array_equal(loss_hits(ds).values, [[False, True], [True, False]])
