@@ -57,6 +57,8 @@ def profile(n_paths: int) -> None:
     import xarray as xr
 
     from stress import engine
+    from stress import results as run_results
+    from stress import store as run_store
     from stress.metrics import summary
     from stress.scenario import load_scenario
 
@@ -98,10 +100,10 @@ def profile(n_paths: int) -> None:
     try:
         store = out / "results.zarr"
         start = time.perf_counter()
-        engine._prepare_store(out, ctx, n_paths, n_paths, False, True)
+        run_store.prepare_store(out, ctx, n_paths, n_paths, False, True)
         once["store template"] = time.perf_counter() - start
         start = time.perf_counter()
-        ds = engine.chunk_dataset(ctx, ids, arrays)
+        ds = run_results.chunk_dataset(ctx, ids, arrays)
         ds.drop_vars(["period", "tranche", "date"]).to_zarr(str(store), region={"path": slice(0, n_paths)},
                                                              mode="r+", consolidated=False)
         stages["write results (Dataset + Zarr region)"] = time.perf_counter() - start

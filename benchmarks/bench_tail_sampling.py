@@ -32,11 +32,12 @@ import warnings
 import numpy as np
 
 
-def plain_variances(loss: np.ndarray, w: np.ndarray, n_plain: int, q_quantile: float, q_es: float) -> dict:
-    """Plain Monte Carlo's variances at ``n_plain`` paths, from an importance-sampled sample (loss, weights)."""
-    from stress.metrics import LOSS_EPSILON, weighted_quantile_with_se
+def plain_variances(loss: np.ndarray, hit: np.ndarray, w: np.ndarray, n_plain: int, q_quantile: float,
+                    q_es: float) -> dict:
+    """Plain Monte Carlo's variances at ``n_plain`` paths, from an importance-sampled sample (loss, hits, weights)."""
+    from stress.metrics import weighted_quantile_with_se
 
-    p = float(np.mean(w * (loss > LOSS_EPSILON)))
+    p = float(np.mean(w * hit))
 
     def quantile(level):
         return float(weighted_quantile_with_se(loss[:, None], min(max(level, 0.0), 1.0), w)[0][0])
@@ -64,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from stress.engine import run_monte_carlo
-    from stress.metrics import expected_loss, expected_shortfall, loss_quantiles, probability_of_loss
+    from stress.metrics import expected_loss, expected_shortfall, loss_hits, loss_quantiles, probability_of_loss
     from stress.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -89,7 +90,8 @@ def main() -> None:
             extra = (f", tilts national {ds.attrs['tail_tilt']:.4f}, California {ds.attrs['tail_california_tilt']:.4f},"
                      f" rate {ds.attrs['tail_rate_tilt']:.4f} over {ds.attrs['tail_years']:g} years, ESS "
                      f"{(w.sum() ** 2 / (w ** 2).sum()):.0f}, mean weight {w.mean():.3f}")
-        losers = ", ".join(f"{t} {int((ds['loss_pct'].values[:, names.index(t)] > 1e-9).sum())}" for t in tranches)
+        hits = loss_hits(ds).transpose("path", "tranche").values
+        losers = ", ".join(f"{t} {int(hits[:, names.index(t)].sum())}" for t in tranches)
         print(f"  {label:<5} CPU {cpu:7.1f} s{extra}; paths with a loss: {losers}")
         for message in caught:
             print(f"        warning: {message}")
@@ -104,7 +106,9 @@ def main() -> None:
                               "p_loss": (float(pl.estimate[j]), float(pl.std_error[j])),
                               "quantile": (float(lq.estimate[0, j]), float(lq.std_error[0, j])),
                               "shortfall": (float(es.estimate[j]), float(es.std_error[j]))}
-        model_var = plain_variances(ds_is["loss_pct"].values[:, j], ds_is["weight"].values, args.paths, 0.999, 0.99)
+        hit = loss_hits(ds_is).transpose("path", "tranche").values[:, j]
+        model_var = plain_variances(ds_is["loss_pct"].values[:, j], hit, ds_is["weight"].values, args.paths, 0.999,
+                                    0.99)
         print(f"\n  {tranche:<20}{'plain (± s.e.)':>24}{'IS (± s.e.)':>24}{'plain s.e. from IS':>20}{'VRF':>8}")
         for key, name in (("expected", "expected loss"), ("p_loss", "P(loss)"), ("quantile", "99.9% loss"),
                           ("shortfall", "ES 99%")):

@@ -48,7 +48,7 @@ import numpy as np
 
 from pydantic import ValidationError
 
-from stress.conventions import psa_base_cpr, sda_base_cdr, smm_from_cpr
+from stress.conventions import mdr_from_cdr, psa_base_cpr, sda_base_cdr, smm_from_cpr
 from stress.errors import ScenarioError
 from stress.servicing import OPTION_FIELDS, ServicerOptions
 
@@ -281,7 +281,7 @@ class Assumptions:
 
     def mdr(self, n_periods: int, *, wa_age: float = 0.0) -> np.ndarray:
         """MDR for periods 1..n: ``1 - (1 - CDR)^(1/12)`` [monthly, decimal]."""
-        return smm_from_cpr(self.cdr(n_periods, wa_age=wa_age))
+        return mdr_from_cdr(self.cdr(n_periods, wa_age=wa_age))
 
     def severity_vector(self, n_periods: int) -> np.ndarray:
         """Severity for periods 1..n [decimal]: a loan liquidated in period ``t`` loses ``severity[t - 1]``."""

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stress import conventions
 from stress.errors import ScenarioError
 
 __all__ = ["METRICS", "REALIZED_PATH_SCENARIO", "BacktestResult", "load_published", "pool_by_year",
@@ -133,7 +134,7 @@ def pool_by_year(flows: dict, *, start: pd.Period, cutoff_balance: float) -> pd.
             "year": year,
             "cumulative_default": cum_default[s.stop - 1],
             "cumulative_loss": cum_loss[s.stop - 1],
-            "cpr": 1.0 - np.prod(1.0 - smm[s]) ** (12.0 / (s.stop - s.start)),
+            "cpr": float(conventions.average_cpr(smm[s])),
             "severity": f["realized_loss"][s].sum() / liquidated if liquidated > 0 else np.nan,
             "pool_factor": f["pool_balance_end"][s.stop - 1] / cutoff_balance,
         })
@@ -161,13 +162,13 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
         For the fee rates and the reset look-back; default the reference deal.
     """
     from stress.behaviour.prep import prepare_loans
-    from stress.cashflows import _lookback_shifted
+    from stress.cashflows import lookback_shifted
     from stress.deal import load_deal
     from stress.pool_paths import project_pool_paths
 
     deal = deal or load_deal()
     n = n_periods or int(tape["remaining_term"].max()) + params.servicing.liquidation_lag
-    rates = _lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
+    rates = lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)
     cf = project_pool_paths(loans, rates, np.asarray(hpi, dtype=np.float64)[None], params, n_periods=n)
@@ -202,7 +203,7 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
     ScenarioError
         An unknown scenario (the message names it) or a ``vectors`` scenario.
     """
-    from stress.engine import _collateral, build_context
+    from stress.engine import build_context, project_collateral
     from stress.rates.generator import generate_paths
     from stress.scenario import Scenario, load_scenario
 
@@ -214,7 +215,7 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
     paths = generate_paths(sc.drivers, path_ids=np.array([path_id], dtype=np.int64), seed=ctx.seed,
                            n_months=ctx.n_periods + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)
-    pool = _collateral(ctx, paths.index_rates, hpi)
+    pool = project_collateral(ctx, paths.index_rates, hpi)
     flows = {field: pool[field][0] for field in _FLOWS}
     return BacktestResult(flows=flows, start=pd.Period(ctx.deal.dates.cutoff, freq="M"),
                           cutoff_balance=float(ctx.tape["balance"].sum()), wa_age=_wa_age(ctx.tape), name=sc.name)
@@ -245,7 +246,7 @@ def _model_value(result: BacktestResult, row) -> float:
     if metric == "cpr":
         with np.errstate(invalid="ignore", divide="ignore"):
             smm = np.where(f["prepayable_balance"][a:b] > 0, f["prepayment"][a:b] / f["prepayable_balance"][a:b], 0.0)
-        return float(1.0 - np.prod(1.0 - smm) ** (12.0 / (b - a)))
+        return float(conventions.average_cpr(smm))
     raise ScenarioError(f"published figures: metric {metric!r}: must be one of {', '.join(METRICS)}")
 
 

@@ -260,7 +260,7 @@ def _write_manifest(path: Path, state: dict) -> None:
 
 def open_batch(out: str | Path, names: list[str] | None = None) -> xr.Dataset:
     """The batch's results as one Dataset with a ``scenario`` dimension (lazy, from Zarr)."""
-    from stress.engine import open_results
+    from stress.store import open_results
 
     out = Path(out)
     if names is None:
@@ -274,7 +274,7 @@ def open_batch(out: str | Path, names: list[str] | None = None) -> xr.Dataset:
 
 def compare_scenarios(out: str | Path, names: list[str], *, base: str) -> dict:
     """:func:`compare_datasets` of the runs ``out/<name>`` of a batch directory."""
-    from stress.engine import open_results
+    from stress.store import open_results
 
     out = Path(out)
     return compare_datasets({name: open_results(out / name) for name in names}, base=base)
@@ -303,6 +303,7 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
     ref = datasets[base]
     ref_w = metrics.path_weights(ref)
     ref_loss = ref["loss_pct"].values
+    ref_hits = metrics.loss_hits(ref).transpose("path", "tranche").values
     ref_breach = np.isfinite(ref["first_oc_breach_period"].values).astype(float)
     ref_collateral = ref["cumulative_collateral_loss_pct"].values
     result = {"base": base, "scenarios": {}}
@@ -314,6 +315,7 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
         loss, wal = ds["loss_pct"].values, ds["wal_years"].values
         wal_mean, wal_se = metrics.path_nanmean(wal, w)
         paired = ref_loss.shape == loss.shape and ref.attrs.get("seed") == ds.attrs.get("seed")
+        hits = metrics.loss_hits(ds).transpose("path", "tranche").values
 
         def diff(a, b):
             return metrics.paired_difference(a, b, ref_w, w)
@@ -328,10 +330,10 @@ def compare_datasets(datasets: dict, *, base: str) -> dict:
                 "wal": wal_mean[j], "wal_se": wal_se[j] if np.isfinite(wal_se[j]) else None,
             }
             if paired:
-                hit = (loss[:, j] > metrics.LOSS_EPSILON).astype(float)
+                hit = hits[:, j].astype(float)
                 row["expected_loss_diff"], row["expected_loss_diff_se"] = diff(ref_loss[:, j], loss[:, j])
                 row["probability_of_loss_diff"], row["probability_of_loss_diff_se"] = diff(
-                    (ref_loss[:, j] > metrics.LOSS_EPSILON).astype(float), hit)
+                    ref_hits[:, j].astype(float), hit)
                 row["wal_diff"], row["wal_diff_se"] = diff(np.nan_to_num(ref["wal_years"].values[:, j]),
                                                            np.nan_to_num(wal[:, j]))
             per[tranche] = row
@@ -356,7 +358,7 @@ def format_comparison(comparison: dict) -> str:
     lines = [f"scenario comparison (difference from {base}, paired over common paths; ± one standard error)"]
     scenarios = comparison["scenarios"]
     tranches = list(next(iter(scenarios.values()))["tranches"])
-    from stress.tables import _pct as pct
+    from stress.tables import percent as pct
 
     for tranche in tranches:
         lines.append("")

@@ -23,24 +23,19 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import product
 
 import numpy as np
 import pandas as pd
 
+from stress import conventions
 from stress.assumptions import Assumptions
 from stress.cashflows import run_cashflows
 from stress.rates.curves import CurveSet
 
-LOSS_THRESHOLD = 0.01  # USD
-
-
-@dataclass(frozen=True)
-class _Cell:
-    severity: float
-    prepayment: object
-    rate_case: str
+#: A class has lost principal when its write-down exceeds this [USD] (one threshold for the package).
+LOSS_THRESHOLD = conventions.NO_LOSS_USD
 
 
 class _Evaluator:

@@ -35,13 +35,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stress import analytics
+from stress import analytics, conventions
 from stress.assumptions import Assumptions
 from stress.calendar import Schedule, payment_schedule
 from stress.deal import Deal
 from stress.derivatives import DerivativeContract
 from stress.errors import ScenarioError
-from stress.pool import PoolCashflows, loan_arrays, project_pool
+from stress.pool import PoolCashflows, loan_arrays, principal_remittance, project_pool
 from stress.rates.curves import CurveSet
 from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
 
@@ -86,7 +86,7 @@ class CashflowRun:
         """0-based index of the last period with anything outstanding or paid."""
         if self.to == "call" and self.call_period >= 0:
             return self.call_period
-        alive = np.flatnonzero(self.pool.pool_balance_begin > 0.005)
+        alive = np.flatnonzero(self.pool.pool_balance_begin > conventions.NO_LOSS_USD)
         return int(alive[-1]) if alive.size else 0
 
     def class_cashflow(self, j: int) -> np.ndarray:
@@ -213,7 +213,7 @@ def horizon(tape: pd.DataFrame, assumptions: Assumptions) -> int:
     return int(tape["remaining_term"].max()) + assumptions.liquidation_lag
 
 
-def _lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
+def lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
     """Curve columns as the kernel reads them (column ``a - 1`` for an adjustment at month ``a``).
 
     The kernel's convention is a one-month look-back; a deal with a longer one
@@ -294,35 +294,14 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     # The kernel reads an adjustment at month a from column a - 1; a deal with a
     # longer look-back shifts the curve right (earlier observations).
-    index_rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
+    index_rates = lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
     pool = project_pool(loans, index_rates, assumptions, n_periods=n_periods)
 
     libor = np.ascontiguousarray(curve.libor_1m[:n_periods])
     call_period = clean_up_call_period(deal, schedule, pool.pool_balance_begin)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        net_rate = np.where(pool.pool_balance_begin > 0, pool.net_rate_balance / pool.pool_balance_begin, 0.0)
-    tranche = deal.tranche_arrays()
-    inputs = WaterfallInputs(
-        original_balance=tranche["balance"],
-        margin=tranche["margin"],
-        stepup_multiple=tranche["step_up_multiple"],
-        writedown_rank=tranche["writedown_order"] - 1,
-        libor_1m=libor,
-        accrual_days=schedule.accrual_days.astype(np.float64),
-        net_interest=pool.net_interest,
-        principal_remittance=pool.principal_remittance,
-        realized_loss=pool.realized_loss,
-        pool_balance_prior=pool.pool_balance_begin,
-        pool_balance_end=pool.pool_balance_end,
-        net_mortgage_rate=net_rate,
-        derivative_net=np.zeros(n_periods),  # the contracts settle inside the waterfall (notional cap)
-        oc_target=deal.oc_target_on(schedule.unadjusted_dates),
-        **waterfall_terms(deal, schedule),
-        stepup_period=(call_period + 1 if (to == "maturity" and call_period >= 0) else n_periods),
-        call_period=call_period,
-        call_rule="always" if to == "call" else "never",
-        tranche_names=tuple(deal.tranche_names),
-    )
+    inputs = bond_inputs(deal, schedule, pool, libor, oc_target=deal.oc_target_on(schedule.unadjusted_dates),
+                         stepup_period=(call_period + 1 if (to == "maturity" and call_period >= 0) else n_periods),
+                         call_period=call_period, call_rule="always" if to == "call" else "never")
     bonds = run_waterfall(inputs)
     derivative_net = bonds.derivative_payment.sum(axis=-1)
     return CashflowRun(deal, schedule, pool, bonds, libor, derivative_net, call_period, to,
@@ -340,3 +319,60 @@ def waterfall_terms(deal: Deal, schedule: Schedule) -> dict:
                 basis_risk_carry_interest=c.basis_risk_carry_interest,
                 shortfall_carry_interest=c.shortfall_carry_interest,
                 contracts=tuple(deal_contracts(deal, schedule)))
+
+
+def bond_inputs(deal: Deal, schedule: Schedule, pool, libor: np.ndarray, *, oc_target: np.ndarray,
+                stepup_period, call_period, call_rule: str, pool_value: np.ndarray | None = None,
+                terms: dict | None = None) -> WaterfallInputs:
+    """What the bond waterfall is handed: the deal's classes and terms plus the pool's cash flows.
+
+    The one assembly of :class:`~stress.waterfall.WaterfallInputs`, used by the
+    deterministic run (:func:`run_cashflows`, one path) and the Monte Carlo
+    engine (:func:`stress.engine.chunk_cashflows`, a chunk of paths).
+
+    Parameters
+    ----------
+    deal, schedule
+        The deal and its payment dates.
+    pool : PoolFlows or dict of numpy.ndarray
+        Collateral cash flows [USD], (t,) or (p, t).
+    libor : numpy.ndarray
+        One-month LIBOR per payment date [annual, decimal], (t,) or (p, t).
+    oc_target : numpy.ndarray
+        Required overcollateralization per payment date [USD].
+    stepup_period, call_period : int or numpy.ndarray
+        0-based period from which margins step up, and of the first possible clean-up call (-1: none).
+    call_rule : str
+        ``"always"``, ``"economic"`` or ``"never"`` (:attr:`WaterfallInputs.call_rule`).
+    pool_value : numpy.ndarray, optional
+        The pool's value for an economic call [USD], (p, t).
+    terms : dict, optional
+        :func:`waterfall_terms` of the deal, when the caller computed it once for many chunks.
+    """
+    get = pool.__getitem__ if isinstance(pool, dict) else lambda name: getattr(pool, name)  # noqa: E731
+    begin = get("pool_balance_begin")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        net_rate = np.where(begin > 0, get("net_rate_balance") / begin, 0.0)
+    tranche = deal.tranche_arrays()
+    return WaterfallInputs(
+        original_balance=tranche["balance"],
+        margin=tranche["margin"],
+        stepup_multiple=tranche["step_up_multiple"],
+        writedown_rank=tranche["writedown_order"] - 1,
+        libor_1m=libor,
+        accrual_days=schedule.accrual_days.astype(np.float64),
+        net_interest=get("net_interest"),
+        principal_remittance=principal_remittance(pool),
+        realized_loss=get("realized_loss"),
+        pool_balance_prior=begin,
+        pool_balance_end=get("pool_balance_end"),
+        net_mortgage_rate=net_rate,
+        derivative_net=np.zeros(schedule.n_periods),  # the contracts settle inside the waterfall (notional cap)
+        oc_target=oc_target,
+        **(waterfall_terms(deal, schedule) if terms is None else terms),
+        stepup_period=stepup_period,
+        call_period=call_period,
+        call_rule=call_rule,
+        pool_value=pool_value,
+        tranche_names=tuple(deal.tranche_names),
+    )

@@ -14,11 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from stress.cli_args import month as _month
-from stress.cli_args import name_list, percent_list, percents, tail_sampling
-from stress.cli_args import percent as _percent
-from stress.cli_args import positive_int as _positive_int
-from stress.cli_args import seed as _seed
+from stress.cli_args import month, name_list, percent, percent_list, percents, positive_int, seed, tail_sampling
 from stress.errors import StressInputError
 
 log = logging.getLogger("stress")
@@ -155,10 +151,10 @@ def _cmd_run(args) -> int:
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
-        from stress.engine import _json_attrs
+        from stress.results import summary_attrs
         from stress.tables import json_safe
 
-        result = json_safe({"attrs": _json_attrs(ds.attrs), "summary": summary(ds)})
+        result = json_safe({"attrs": summary_attrs(ds.attrs), "summary": summary(ds)})
     placement = None
     if args.place_history:
         placement = _place_history(ds, args.place_history, to=args.to or scenario.scenario.to)
@@ -376,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     tape = sub.add_parser("tape", help="loan tapes: synthesize, check, stratify")
     tape_sub = tape.add_subparsers(dest="tape_command", metavar="TAPE_COMMAND", required=True)
     p = tape_sub.add_parser("synthesize", help="build a representative tape for the reference deal")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0: the shipped tape)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0: the shipped tape)")
     p.add_argument("--out", required=True, type=Path, help="output .parquet or .csv")
     p.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
     p.set_defaults(func=_cmd_tape_synthesize)
@@ -398,9 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--tape", default=None, help="loan tape .parquet/.csv (default: the built-in tape)")
     cf.add_argument("--ppc", type=percent_list, default=[0.0, 80.0, 100.0, 150.0, 180.0],
                     help="speeds in percent of the pricing speed (100 = 30%% CPR); default 0,80,100,150,180")
-    cf.add_argument("--cpr", type=_percent(0, 100), default=None, help="constant CPR in percent (overrides --ppc)")
-    cf.add_argument("--cdr", type=_percent(0, 100), default=0.0, help="constant CDR in percent")
-    cf.add_argument("--severity", type=_percent(0, 100), default=0.0, help="loss severity in percent")
+    cf.add_argument("--cpr", type=percent(0, 100), default=None, help="constant CPR in percent (overrides --ppc)")
+    cf.add_argument("--cdr", type=percent(0, 100), default=0.0, help="constant CDR in percent")
+    cf.add_argument("--severity", type=percent(0, 100), default=0.0, help="loss severity in percent")
     cf.add_argument("--lag", type=int, choices=range(0, 121), metavar="MONTHS", default=0,
                     help="months from default to liquidation [0-120]")
     cf.add_argument("--no-advancing", action="store_true",
@@ -412,26 +408,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="forward | static | history (realized 2004-01..2014-12, then flat) | FILE.toml (quotes) | "
                          "FILE.csv (monthly)")
     cf.add_argument("--shock-bp", type=float, default=0.0, help="parallel shock to every index [bp]")
-    cf.add_argument("--shock-from", type=_month, default=0, help="first curve month the shock applies")
-    cf.add_argument("--shock-ramp", type=_month, default=0,
+    cf.add_argument("--shock-from", type=month, default=0, help="first curve month the shock applies")
+    cf.add_argument("--shock-ramp", type=month, default=0,
                     help="months over which the --shock-bp shock ramps in linearly (0: at once)")
-    cf.add_argument("--all-indices-to", type=_percent(0, 50), default=None,
+    cf.add_argument("--all-indices-to", type=percent(0, 50), default=None,
                     help="set every index to this level (percent) from --shock-from on: the AFR-cap stress")
     cf.add_argument("--to", choices=("call", "maturity"), default="call",
                     help="project to the clean-up call (default) or to maturity")
-    cf.add_argument("--price", type=_percent(1, 200), default=100.0, help="price for the discount margin [%% of par]")
+    cf.add_argument("--price", type=percent(1, 200), default=100.0, help="price for the discount margin [%% of par]")
     cf.add_argument("--json", action="store_true", help="machine-readable output")
     cf.add_argument("--periods", type=Path, default=None, help="write the per-period cash-flow table to CSV")
     cf.add_argument("--overwrite", action="store_true", help="replace an existing --periods file")
     cf.set_defaults(func=_cmd_cashflows)
     run = sub.add_parser("run", help="Monte Carlo run of a scenario (default: the reference deal's base case)")
     run.add_argument("scenario", nargs="?", default=None, help="scenario TOML or built-in name (default: base)")
-    run.add_argument("--paths", type=_positive_int, default=None, help="number of paths (default: the scenario's)")
-    run.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
-    run.add_argument("--chunk-size", type=_positive_int, default=None, help="paths per dask task")
+    run.add_argument("--paths", type=positive_int, default=None, help="number of paths (default: the scenario's)")
+    run.add_argument("--seed", type=seed, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--chunk-size", type=positive_int, default=None, help="paths per dask task")
     run.add_argument("--scheduler", default="threads",
                      help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
-    run.add_argument("--workers", type=_positive_int, default=None, help="local worker threads/processes")
+    run.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
     run.add_argument("--out", type=Path, default=None, help="write DIR/results.zarr and DIR/summary.json")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     run.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
@@ -452,13 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--set", type=Path, default=None, help="scenario-set TOML: scenarios = [...]")
     batch.add_argument("--manifest", type=Path, default=None, help="rerun a previous batch's manifest.json")
     batch.add_argument("--base", default=None, help="scenario to compare the others with (default: the first)")
-    batch.add_argument("--paths", type=_positive_int, default=None,
+    batch.add_argument("--paths", type=positive_int, default=None,
                        help="paths per scenario (default: the first scenario's)")
-    batch.add_argument("--seed", type=_seed, default=None, help="random seed shared by every scenario")
-    batch.add_argument("--chunk-size", type=_positive_int, default=None, help="paths per dask task")
+    batch.add_argument("--seed", type=seed, default=None, help="random seed shared by every scenario")
+    batch.add_argument("--chunk-size", type=positive_int, default=None, help="paths per dask task")
     batch.add_argument("--scheduler", default="threads",
                        help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
-    batch.add_argument("--workers", type=_positive_int, default=None, help="local worker threads/processes")
+    batch.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
     batch.add_argument("--out", type=Path, required=True, help="batch directory (one run folder per scenario)")
     batch.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     batch.add_argument("--overwrite", action="store_true", help="replace an existing batch in --out")
@@ -472,9 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rates = sub.add_parser("rates", help="simulate rate and home-price paths to a NetCDF file")
     rates.add_argument("--scenario", default=None, help="scenario TOML or built-in name (default: base)")
-    rates.add_argument("--paths", type=_positive_int, default=1000, help="number of paths (default 1000)")
-    rates.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    rates.add_argument("--months", type=_positive_int, default=360, help="months per path (default 360)")
+    rates.add_argument("--paths", type=positive_int, default=1000, help="number of paths (default 1000)")
+    rates.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
+    rates.add_argument("--months", type=positive_int, default=360, help="months per path (default 360)")
     rates.add_argument("--out", type=Path, required=True, help="output .nc file (its folder is created)")
     rates.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
     rates.set_defaults(func=_cmd_rates)
@@ -492,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated: forward, forward+N, forward-N (parallel shift in bp)")
     be.add_argument("--to", choices=("call", "maturity"), default="maturity",
                     help="run to maturity (default; agencies give no call credit) or to the clean-up call")
-    be.add_argument("--loss-threshold", type=_percent(0, 100), default=0.0,
+    be.add_argument("--loss-threshold", type=percent(0, 100), default=0.0,
                     help="loss (%% of original balance) still counted as none; 0 = first dollar")
     be.add_argument("--no-ratings", action="store_true", help="skip the implied-rating runs")
     be.add_argument("--servicing", default=None, metavar="SCENARIO",

@@ -46,8 +46,15 @@ __all__ = [
     "average_smm", "average_cpr", "average_psa",
     "mdr", "cdr", "mdr_from_cdr", "sda", "sda_base_cdr",
     "average_mdr", "average_cdr", "average_sda",
-    "loss_severity", "average_loss_severity",
+    "loss_severity", "average_loss_severity", "NO_LOSS_USD",
 ]
+
+
+#: The no-loss threshold [USD]: half a cent. Money is settled in cents, so a write-down, shortfall or
+#: balance at or below half a cent is float noise, not money: no loss, nothing outstanding, no breach.
+#: Every "did this class lose / is it still outstanding" test in the package compares with this value
+#: (a loss stored as a fraction of a class is compared after multiplying back by the class balance).
+NO_LOSS_USD = 0.005
 
 
 def _as_float(x):

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stress import conventions
 from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import DealFileError
 
@@ -193,7 +194,7 @@ class Derivative(_Terms):
             out = np.where(k >= 0, amounts[np.clip(k, 0, None)], 0.0)
         else:
             months = (dates.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)
-            smm = 1.0 - (1.0 - (self.amortization_cpr or 0.0)) ** (1.0 / 12.0)
+            smm = conventions.smm_from_cpr(self.amortization_cpr or 0.0)
             out = np.round(self.notional * (1.0 - smm) ** np.maximum(months, 0))
         return np.where(live, out, 0.0)
 

@@ -8,10 +8,11 @@ global path indices and runs one dask task per chunk. A task
 2. projects every loan on every path (the collateral kernels);
 3. prices the derivative contracts and finds each path's clean-up call date;
 4. runs the waterfall on all paths of the chunk at once;
-5. reduces to the per-path results of :mod:`stress.variables` and, when the
-   run has an output directory, writes them into its region of
-   ``results.zarr`` and drops a marker file, so an interrupted run resumes
-   without recomputing finished chunks.
+5. reduces to the per-path results of :mod:`stress.variables`
+   (:func:`stress.results.reduce_chunk`) and, when the run has an output
+   directory, writes them into its region of ``results.zarr`` and drops a
+   marker file (:mod:`stress.store`), so an interrupted run resumes without
+   recomputing finished chunks.
 
 Results are identical, bit for bit, whatever the chunk size, scheduler or
 number of workers: every number of path ``i`` is computed from path ``i``'s
@@ -41,10 +42,8 @@ Conventions
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import shutil
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -54,19 +53,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-import stress
-from stress import conventions
 from stress.calendar import Schedule, payment_schedule
-from stress.cashflows import _lookback_shifted, clean_up_call_period, waterfall_terms
+from stress.cashflows import bond_inputs, clean_up_call_period, lookback_shifted, waterfall_terms
 from stress.deal import Deal, load_deal
 from stress.errors import ScenarioError, StressInputError
-from stress.pool import LoanArrays, loan_arrays, principal_remittance
+from stress.pool import LoanArrays, loan_arrays
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
 from stress.scenario import Scenario
 from stress.tables import json_safe
-from stress.variables import create_dataset
-from stress.waterfall import WaterfallInputs, run_waterfall
+from stress.results import chunk_dataset, reduce_chunk, run_attrs, summary_attrs
+from stress.store import prepare_store, write_chunk
+from stress.waterfall import run_waterfall
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +119,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     to = to or scenario.scenario.to
     if to not in ("call", "maturity"):
         raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
-    lag = _effective_lag(scenario, behaviour)
+    lag = scenario.liquidation_lag(behaviour)
     n_periods = int(tape["remaining_term"].max()) + lag
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
@@ -137,7 +135,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     else:
         from stress.behaviour.prep import prepare_loans
 
-        behaviour = _behaviour_params(scenario, behaviour)
+        behaviour = scenario.behaviour_params(behaviour)
         behaviour_loans = prepare_loans(tape, behaviour,
                                         master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
@@ -154,26 +152,6 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                       original_ltv=float(np.average(tape["ltv"], weights=tape["balance"])))
 
 
-def _effective_lag(scenario: Scenario, behaviour=None) -> int:
-    if scenario.behaviour.mode == "vectors":
-        return scenario.servicing_assumptions().liquidation_lag
-    return _behaviour_params(scenario, behaviour).servicing.liquidation_lag
-
-
-def _behaviour_params(scenario: Scenario, base=None):
-    """The behaviour parameters (``base``, or the scenario's file) with the scenario's servicing overrides."""
-    from stress.behaviour.params import BehaviourParams, load_behaviour
-
-    b = scenario.behaviour
-    if base is not None and not isinstance(base, BehaviourParams):
-        raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
-    params = base if base is not None else load_behaviour(b.parameters)
-    overrides = b.servicing_overrides()
-    if overrides:
-        params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
-    return params
-
-
 def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
     """A scenario multiplier (value from a month on) as a per-period vector."""
     vector = np.ones(n_periods)
@@ -182,7 +160,7 @@ def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
 
 
 # -- one chunk ----------------------------------------------------------------
-def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
+def project_collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
                 n_periods: int | None = None) -> dict[str, np.ndarray]:
     """Pool cash flows for every path of a chunk: dict of (p, t) arrays.
 
@@ -196,7 +174,7 @@ def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
     from stress.pool_paths import Multipliers, project_pool_paths
 
     n = ctx.n_periods if n_periods is None else int(n_periods)
-    rates = _lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
+    rates = lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
     mode = ctx.scenario.behaviour.mode
     if mode == "vectors":
         flows = project_pool_paths(ctx.loans, rates, None, None, n_periods=n, vectors=ctx.assumptions)
@@ -212,7 +190,7 @@ def _collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 
-def _collateral_horizon(ctx: RunContext) -> int:
+def collateral_horizon(ctx: RunContext) -> int:
     """Months of collateral a chunk needs: all of them, or in a to-call run those up to the call date.
 
     The clean-up call is exercised on the first payment date the pool is at
@@ -239,7 +217,7 @@ def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarra
     dict of str to numpy.ndarray
         Arrays named as in :mod:`stress.variables`, leading dim = path.
     """
-    return _reduce(ctx, *chunk_cashflows(ctx, path_ids, after_call=False))
+    return reduce_chunk(ctx, *chunk_cashflows(ctx, path_ids, after_call=False))
 
 
 def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool = True):
@@ -247,7 +225,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
 
     ``after_call=False`` (what :func:`simulate_chunk` uses) leaves the pool's
     months after the latest possible call date of a to-call run at zero
-    instead of projecting them (see :func:`_collateral_horizon`): the bonds,
+    instead of projecting them (see :func:`collateral_horizon`): the bonds,
     the call dates and every reduced result are the same, bit for bit.
 
     ``pool`` is a dict of (p, t) collateral arrays, ``bonds`` the
@@ -259,18 +237,13 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
                            n_months=n + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)  # regions as stress.behaviour.prep.REGIONS
     p = len(path_ids)
-    n_pool = n if after_call else _collateral_horizon(ctx)
-    pool = _collateral(ctx, paths.index_rates, hpi, n_pool)
-    if n_pool < n:  # months after the latest possible call: never read (see _collateral_horizon)
+    n_pool = n if after_call else collateral_horizon(ctx)
+    pool = project_collateral(ctx, paths.index_rates, hpi, n_pool)
+    if n_pool < n:  # months after the latest possible call: never read (see collateral_horizon)
         pool = {name: np.concatenate([x, np.zeros((p, n - n_pool))], axis=1) for name, x in pool.items()}
     libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
-    days = ctx.schedule.accrual_days.astype(np.float64)
     first_call = np.array([clean_up_call_period(ctx.deal, ctx.schedule, pool["pool_balance_begin"][k])
                            for k in range(p)], dtype=np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        net_rate = np.where(pool["pool_balance_begin"] > 0,
-                            pool["net_rate_balance"] / pool["pool_balance_begin"], 0.0)
-    tranche = ctx.deal.tranche_arrays()
     rule = ctx.call_rule
     value = None
     if rule == "economic":
@@ -280,146 +253,13 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
         value = pool_value(pool, libor, paths.hpi_national[:, :n], discount_margin=v.discount_margin,
                            rate_duration_years=v.rate_duration_years, liquidation_cost=v.liquidation_cost,
                            original_ltv=ctx.original_ltv)
-    inputs = WaterfallInputs(
-        original_balance=tranche["balance"], margin=tranche["margin"],
-        stepup_multiple=tranche["step_up_multiple"], writedown_rank=tranche["writedown_order"] - 1,
-        libor_1m=libor, accrual_days=days, net_interest=pool["net_interest"],
-        principal_remittance=principal_remittance(pool),
-        realized_loss=pool["realized_loss"], pool_balance_prior=pool["pool_balance_begin"],
-        pool_balance_end=pool["pool_balance_end"], net_mortgage_rate=net_rate, derivative_net=np.zeros(n),
-        oc_target=ctx.oc_target, **ctx.waterfall_terms,
-        # margins step up after the first call date unless the call was exercised on it
-        stepup_period=np.where((rule != "always") & (first_call >= 0), first_call + 1, n),
-        call_period=first_call, call_rule=rule, pool_value=value,
-        tranche_names=ctx.tranche_names,
-    )
+    inputs = bond_inputs(ctx.deal, ctx.schedule, pool, libor, oc_target=ctx.oc_target, terms=ctx.waterfall_terms,
+                         # margins step up after the first call date unless the call was exercised on it
+                         stepup_period=np.where((rule != "always") & (first_call >= 0), first_call + 1, n),
+                         call_period=first_call, call_rule=rule, pool_value=value)
     bonds = run_waterfall(inputs)
     exercised = bonds.call_exercised > 0
     return paths, pool, bonds, np.where(exercised.any(axis=1), exercised.argmax(axis=1), -1)
-
-
-def _reduce(ctx: RunContext, paths, pool: dict, bonds, call: np.ndarray) -> dict[str, np.ndarray]:
-    n = ctx.n_periods
-    t = np.arange(n)
-    last = np.where(call >= 0, call, n - 1)
-    alive = t[None, :] <= last[:, None]  # (p, t): the trust still owns the loans
-    original = np.array([tr.balance for tr in ctx.deal.tranches])
-
-    def owned(x):
-        return np.where(alive, x, 0.0)
-
-    # the remittance report's SMM counts repurchases with prepayments
-    cpr = owned(conventions.period_cpr(pool["prepayment"] + pool["repurchased_balance"], pool["pool_balance_begin"],
-                                       pool["scheduled_principal"] + pool["advanced_principal"]))
-    cdr = owned(conventions.period_cdr(pool["liquidated_balance"], pool["pool_balance_begin"]))
-    bond_balance = bonds.balance.sum(axis=-1)
-    end_loss = bonds.principal_lost(last)
-    principal = bonds.principal_paid
-    years = ctx.schedule.years_from_settlement
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wal = np.einsum("ptj,t->pj", principal, years) / principal.sum(axis=1)
-    hit = bonds.writedown > 0.005
-    first_loss = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1.0, np.nan)
-    breach = ((bonds.oc < ctx.oc_target[None, :] - 0.005) & (t[None, :] >= ctx.oc_breach_from)
-              & (bond_balance > 0.005) & alive)
-    first_breach = np.where(breach.any(axis=1), breach.argmax(axis=1) + 1.0, np.nan)
-    realized = owned(pool["realized_loss"])
-    return {
-        "libor_1m": paths.index_rates[:, 0, :n],
-        "afr": bonds.afr,
-        "pool_balance": owned(pool["pool_balance_end"]),
-        "bond_balance": bond_balance,
-        "oc": bonds.oc,
-        "oc_target": bonds.oc_target,
-        "excess_cashflow": bonds.excess_cashflow,
-        "cap_income": bonds.derivative_income,
-        "derivative_fee": bonds.derivative_fee,
-        "afr_with_derivatives": bonds.afr_with_derivatives,
-        "derivative_notional": bonds.derivative_notional,
-        "derivative_payment": bonds.derivative_payment,
-        "certificate_residual": bonds.certificate_residual,
-        "cpr": cpr,
-        "cdr": cdr,
-        "collateral_loss": realized,
-        "hpi": paths.hpi_national[:, :n],
-        "balance": bonds.balance,
-        "coupon": bonds.coupon,
-        "interest_paid": bonds.interest_paid,
-        "principal_paid": principal,
-        "writedown": bonds.writedown,
-        "interest_shortfall": bonds.interest_shortfall,
-        "basis_risk_carryforward": bonds.basis_risk_carryforward,
-        "loss_pct": end_loss / original[None, :],
-        "wal_years": wal,
-        "first_loss_period": first_loss,
-        "cumulative_collateral_loss_pct": realized.sum(axis=1) / ctx.deal.collateral.cutoff_balance,
-        "oc_breach_months": breach.sum(axis=1).astype(np.float64),
-        "first_oc_breach_period": first_breach,
-        "call_period": np.where(call >= 0, call + 1.0, np.nan),
-        "call_exercised": (call >= 0).astype(np.float64),
-        "weight": paths.weight,
-    }
-
-
-# -- datasets -----------------------------------------------------------------
-def _coords(ctx: RunContext, path_ids: np.ndarray) -> dict:
-    return {
-        "path": ("path", np.asarray(path_ids, dtype=np.int64)),
-        "period": ("period", np.arange(1, ctx.n_periods + 1)),
-        "tranche": ("tranche", np.array(ctx.tranche_names, dtype=object).astype(str)),
-        "contract": ("contract", np.array([c.name for c in ctx.waterfall_terms["contracts"]],
-                                          dtype=object).astype(str)),
-        "date": ("period", ctx.schedule.payment_dates.astype("datetime64[ns]")),
-    }
-
-
-def _attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
-    s = ctx.scenario
-    return {
-        "title": f"{ctx.deal.deal.name}: Monte Carlo results, scenario {s.name}",
-        "scenario": s.name,
-        "scenario_description": s.scenario.description,
-        "scenario_file": s.path,
-        "scenario_json": s.model_dump_json(),
-        "scenario_hash": scenario_hash(s),
-        "behaviour_json": ctx.behaviour.model_dump_json() if ctx.behaviour is not None else "",
-        "behaviour_hash": (hashlib.sha256(ctx.behaviour.model_dump_json().encode()).hexdigest()
-                           if ctx.behaviour is not None else ""),
-        "deal": ctx.deal.deal.name,
-        "deal_file": ctx.deal.source,
-        "tape_hash": tape_hash(ctx.tape),
-        "seed": int(ctx.seed),
-        "n_paths": int(n_paths),
-        "chunk_size": int(chunk_size),
-        "to": ctx.to,
-        "call_rule": ctx.call_rule,
-        "behaviour_mode": s.behaviour.mode,
-        "rate_model": s.rates.model,
-        "stress_version": stress.__version__,
-        "margins": [float(t.margin) for t in ctx.deal.tranches],
-        "oc_build_up_periods": int(ctx.oc_breach_from),
-        "Conventions": "CF-1.10",
-    }
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the validated scenario (what the run depends on, not the file's comments)."""
-    payload = scenario.model_dump(exclude={"path"}, mode="json")
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def tape_hash(tape: pd.DataFrame) -> str:
-    """SHA-256 of a tape's contents."""
-    digest = hashlib.sha256()
-    for column in tape.columns:
-        digest.update(column.encode())
-        digest.update(pd.util.hash_pandas_object(tape[column], index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def chunk_dataset(ctx: RunContext, path_ids: np.ndarray, arrays: dict) -> xr.Dataset:
-    """A chunk's arrays as a labelled Dataset."""
-    return create_dataset(arrays, coords=_coords(ctx, path_ids), attrs={})
 
 
 # -- the run ------------------------------------------------------------------
@@ -440,56 +280,8 @@ def _run_chunk_task(ctx: RunContext, k: int, start: int, stop: int, store: str |
     ds = chunk_dataset(ctx, path_ids, arrays)
     if store is None:
         return ds
-    region = ds.drop_vars(["period", "tranche", "contract", "date"])
-    region.to_zarr(store, region={"path": slice(start, stop)}, mode="r+", consolidated=False)
-    Path(store, "..", "chunks").resolve().mkdir(exist_ok=True)
-    Path(store).parent.joinpath("chunks", f"{k:06d}.done").write_text(json.dumps({"paths": [start, stop]}))
+    write_chunk(store, k, start, stop, ds)
     return k
-
-
-def _template(ctx: RunContext, n_paths: int, chunk_size: int) -> xr.Dataset:
-    import dask.array as da
-
-    from stress.variables import VARIABLES
-
-    sizes = {"path": n_paths, "period": ctx.n_periods, "tranche": ctx.n_tranches,
-             "contract": len(ctx.waterfall_terms["contracts"])}
-    data = {}
-    for name, spec in VARIABLES.items():
-        shape = tuple(sizes[d] for d in spec.dims)
-        chunks = tuple(chunk_size if d == "path" else sizes[d] for d in spec.dims)
-        data[name] = xr.Variable(spec.dims, da.zeros(shape, chunks=chunks, dtype=spec.dtype),
-                                 attrs={"units": spec.units, "long_name": spec.long_name})
-    return xr.Dataset(data, coords=_coords(ctx, np.arange(n_paths)),
-                      attrs=_attrs(ctx, n_paths, chunk_size))
-
-
-def _prepare_store(out: Path, ctx: RunContext, n_paths: int, chunk_size: int, resume: bool,
-                   overwrite: bool) -> set[int]:
-    """Create or reopen ``out/results.zarr``; return the chunks already finished."""
-    store = out / "results.zarr"
-    done_dir = out / "chunks"
-    if store.exists() and resume:
-        attrs = xr.open_zarr(store, consolidated=False).attrs
-        expected = _attrs(ctx, n_paths, chunk_size)
-        for key in ("scenario_hash", "behaviour_hash", "seed", "n_paths", "chunk_size", "to", "tape_hash"):
-            if attrs.get(key) != expected[key]:
-                raise ScenarioError(f"--resume {out}: the stored run has {key} = {attrs.get(key)!r}, this run "
-                                    f"{expected[key]!r}; resume needs the same scenario, seed, paths, chunk size "
-                                    "and tape (or use a new --out)")
-        return {int(p.stem) for p in done_dir.glob("*.done")}
-    if store.exists() and not overwrite:
-        raise ScenarioError(f"--out {out}: results.zarr already exists; use --resume to continue it or "
-                            "--overwrite to replace it")
-    if store.exists():
-        shutil.rmtree(store)
-        shutil.rmtree(done_dir, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    # Zarr format 2: its fixed-width string coordinates (tranche names) are stable across readers.
-    _template(ctx, n_paths, chunk_size).to_zarr(store, compute=False, mode="w", consolidated=False,
-                                                zarr_format=2)
-    done_dir.mkdir(exist_ok=True)
-    return set()
 
 
 def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int | None = None,
@@ -585,7 +377,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
     done: set[int] = set()
     if out is not None:
         out = Path(out)
-        done = _prepare_store(out, ctx, n_paths, chunk_size, resume, overwrite)
+        done = prepare_store(out, ctx, n_paths, chunk_size, resume, overwrite)
         store = str(out / "results.zarr")
     todo = [(k, a, b) for k, (a, b) in enumerate(ranges) if k not in done]
     started = time.perf_counter()
@@ -597,7 +389,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         ordered = [results[k] for k, _, _ in todo]
         ds = xr.concat(ordered, dim="path", data_vars="all", coords="minimal", compat="override",
                        join="override") if len(ordered) > 1 else ordered[0]
-        ds.attrs.update(_attrs(ctx, n_paths, chunk_size))
+        ds.attrs.update(run_attrs(ctx, n_paths, chunk_size))
     else:
         ds = xr.open_zarr(store, consolidated=False)
     ds.attrs["wall_seconds"] = float(elapsed)
@@ -610,7 +402,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         per_path = [name for name, var in ds.data_vars.items() if "period" not in var.dims]
         stats = summary(ds.assign({name: ds[name].load() for name in per_path}))
         with open(Path(out) / "summary.json", "w") as fh:
-            json.dump(json_safe({"attrs": _json_attrs(ds.attrs), "summary": stats}), fh, indent=2)
+            json.dump(json_safe({"attrs": summary_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
 
 
@@ -712,10 +504,6 @@ def _report_weights(ds: xr.Dataset) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-def _json_attrs(attrs: dict) -> dict:
-    return {k: v for k, v in attrs.items() if k not in ("scenario_json", "behaviour_json")}
-
-
 def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_paths: int) -> dict:
     """Run the chunk tasks on the chosen scheduler; return {chunk: Dataset or chunk index}."""
     import dask
@@ -786,11 +574,3 @@ def _progress_bar(enabled: bool, n_chunks: int, n_paths: int):
     from tqdm import tqdm
 
     return tqdm(total=n_paths, unit="path", desc=f"{n_chunks} chunks", smoothing=0.1)
-
-
-def open_results(run_dir: str | Path) -> xr.Dataset:
-    """Open a finished (or partial) run's ``results.zarr`` lazily."""
-    store = Path(run_dir) / "results.zarr"
-    if not store.exists():
-        raise ScenarioError(f"run directory {run_dir}: no results.zarr")
-    return xr.open_zarr(store, consolidated=False)

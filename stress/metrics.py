@@ -48,11 +48,14 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from stress import conventions
+
 LOSS_QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999)
 AFR_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: Percentiles of the cumulative collateral loss in the summary.
 COLLATERAL_QUANTILES = (0.5, 0.9, 0.99, 0.999)
-LOSS_EPSILON = 1e-9  # fraction of original balance treated as "no loss" (float noise)
+#: Two fractions closer than this are the same value when a realized path is placed (float noise).
+TIE_TOLERANCE = 1e-9
 
 
 def path_weights(ds: xr.Dataset) -> np.ndarray | None:
@@ -232,9 +235,27 @@ def expected_loss(ds: xr.Dataset) -> xr.Dataset:
     return _estimate(mean, se, ("tranche",), {"tranche": ds["tranche"].values})
 
 
+def loss_hits(ds: xr.Dataset) -> xr.DataArray:
+    """Whether each path's class lost principal: more than :data:`stress.conventions.NO_LOSS_USD`.
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, the dims of ``loss_pct`` (path, tranche, and any other, such as a
+        scenario dim of combined runs). ``loss_pct`` is turned back into USD
+        with the ``original_balances`` attribute; a Dataset without it (written
+        before that attribute, or built by hand) counts any positive loss.
+    """
+    loss = ds["loss_pct"]
+    if "original_balances" not in ds.attrs:
+        return loss > 0.0
+    original = xr.DataArray(np.asarray(ds.attrs["original_balances"], dtype=float), dims="tranche")
+    return loss * original > conventions.NO_LOSS_USD
+
+
 def probability_of_loss(ds: xr.Dataset) -> xr.Dataset:
     """Probability that a tranche loses any principal."""
-    hits = ds["loss_pct"].values > LOSS_EPSILON
+    hits = loss_hits(ds).transpose("path", "tranche").values
     w = path_weights(ds)
     p, se = _prob_se(hits) if w is None else _w_mean_se(hits.astype(float), w)
     return _estimate(p, se, ("tranche",), {"tranche": ds["tranche"].values})
@@ -335,33 +356,11 @@ def afr_quantiles(ds: xr.Dataset, *, q=AFR_QUANTILES) -> xr.DataArray:
     return xr.DataArray(out, dims=("quantile", "period"), coords={"quantile": list(q), "period": ds["period"].values})
 
 
-def probability_coupon_capped(ds: xr.Dataset) -> xr.Dataset:
-    """Per period and tranche, the probability that the coupon is below LIBOR + margin (AFR or 11.5% binds).
-
-    Only paths with the tranche outstanding before the payment count.
-    """
-    margin = ds["margin"] if "margin" in ds else xr.DataArray(np.asarray(ds.attrs["margins"]), dims="tranche")
-    step = ds["step_up_multiple_applied"] if "step_up_multiple_applied" in ds else 1.0
-    full = ds["libor_1m"] + margin * step
-    outstanding = ds["balance"].shift(period=1, fill_value=1.0) > 0.005
-    capped = (ds["coupon"] < full - 1e-12) & outstanding
-    w = path_weights(ds)
-    if w is not None:
-        weight = xr.DataArray(w, dims="path")
-        total = (weight * outstanding).sum("path")
-        p = (weight * capped).sum("path") / total.where(total > 0)
-        se = np.sqrt((weight ** 2 * (capped - p) ** 2 * outstanding).sum("path")) / total.where(total > 0)
-        return xr.Dataset({"estimate": p, "std_error": se})
-    n = outstanding.sum("path")
-    p = capped.sum("path") / n.where(n > 0)
-    se = np.sqrt(p * (1 - p) / n.where(n > 0))
-    return xr.Dataset({"estimate": p, "std_error": se})
-
-
 def oc_breach_probability(ds: xr.Dataset) -> xr.Dataset:
     """Per period, the probability that OC is below target after the build-up period."""
     build_up = int(ds.attrs.get("oc_build_up_periods", 0))
-    breach = (ds["oc"] < ds["oc_target"] - 0.005) & (ds["period"] > build_up) & (ds["bond_balance"] > 0.005)
+    breach = ((ds["oc"] < ds["oc_target"] - conventions.NO_LOSS_USD) & (ds["period"] > build_up)
+              & (ds["bond_balance"] > conventions.NO_LOSS_USD))
     w = path_weights(ds)
     if w is not None:
         y = xr.DataArray(w, dims="path") * breach
@@ -375,7 +374,7 @@ def oc_breach_probability(ds: xr.Dataset) -> xr.Dataset:
 def oc_summary(ds: xr.Dataset) -> dict:
     """Probability OC is ever breached, of undercollateralization, and time-to-first-breach figures."""
     first = ds["first_oc_breach_period"].values
-    under_hits = ((ds["oc"] < -0.005) & (ds["bond_balance"] > 0.005)).any("period").values
+    under_hits = ((ds["oc"] < -conventions.NO_LOSS_USD) & (ds["bond_balance"] > conventions.NO_LOSS_USD)).any("period").values
     w = path_weights(ds)
     hit = first[np.isfinite(first)]
     if w is not None:
@@ -485,7 +484,7 @@ def place_in_distribution(ds: xr.Dataset, history: xr.Dataset) -> xr.Dataset:
     w = np.ones(mc.shape[0]) if w is None else w
     # self-normalized (sum w = 1): a percentile stays in [0, 1] whatever the weights' sample mean
     p = w / w.sum()
-    equal_hit = np.isclose(mc, hist[None, :], rtol=0.0, atol=LOSS_EPSILON)
+    equal_hit = np.isclose(mc, hist[None, :], rtol=0.0, atol=TIE_TOLERANCE)
     below_hit = (mc < hist[None, :]) & ~equal_hit
     mid_hit = below_hit + 0.5 * equal_hit
     percentile = p @ mid_hit

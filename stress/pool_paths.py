@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stress import conventions
 from stress.assumptions import Assumptions, reference_collateral
 from stress.behaviour.params import BehaviourParams
 from stress.behaviour.prep import REGIONS, BehaviourLoans, coefficients, prepare_loans
@@ -107,7 +108,7 @@ class PathCashflows(PoolFlows):
     def cpr(self, months: slice = slice(0, 12)) -> np.ndarray:
         """Annualized CPR per path over ``months``: ``1 - prod(1 - SMM)^(12 / n)`` [decimal]."""
         s = self.smm[:, months]
-        return 1.0 - np.prod(1.0 - s, axis=1) ** (12.0 / s.shape[1])
+        return conventions.average_cpr(s, axis=1)
 
     def lifetime_cpr(self) -> np.ndarray:
         """CPR per path averaged over the months with a prepayable balance (geometric) [decimal]."""

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stress import conventions
 from stress.collateral.schema import DOC_TYPES, OCCUPANCIES, PRODUCTS, PURPOSES
 from stress.config_files import builtin_path, describe_validation_error, read_toml
 from stress.errors import StressInputError
@@ -257,7 +258,6 @@ def rating_stress_table(deal, tape: pd.DataFrame, criteria: RatingCriteria | Non
         default, severity and loss per level and the realized collateral loss
         at each prepayment speed (``pool``), and ``to = "maturity"``.
     """
-    from stress.breakeven import LOSS_THRESHOLD
     from stress.cashflows import run_cashflows
     from stress.rates.curves import forward_curve
     from stress.scenario import parse_scenario
@@ -283,7 +283,7 @@ def rating_stress_table(deal, tape: pd.DataFrame, criteria: RatingCriteria | Non
             assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
             run = run_cashflows(deal, tape, curve, assumptions, to="maturity")  # no call credit
             lost = run.bonds.principal_lost(run.last_period)
-            worst = np.maximum(worst, np.where(lost > LOSS_THRESHOLD, lost / original, 0.0))
+            worst = np.maximum(worst, np.where(lost > conventions.NO_LOSS_USD, lost / original, 0.0))
             realized = float(run.pool.realized_loss[: run.last_period + 1].sum() / cutoff)
             pool[lv.rating][f"realized_loss {speed}"] = realized
         out[f"loss_{lv.rating}"] = worst

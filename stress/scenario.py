@@ -159,6 +159,35 @@ class Scenario(_Section):
 
         return Assumptions(**{"liquidation_lag": 12, **self.behaviour.servicing_overrides()})
 
+    def behaviour_params(self, base=None):
+        """The behaviour parameters (``base``, or the scenario's file) with the scenario's servicing overrides.
+
+        Parameters
+        ----------
+        base : stress.behaviour.params.BehaviourParams, optional
+            Replaces the parameters file the scenario names.
+        """
+        from stress.behaviour.params import BehaviourParams, load_behaviour
+
+        b = self.behaviour
+        if base is not None and not isinstance(base, BehaviourParams):
+            raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(base).__name__}")
+        params = base if base is not None else load_behaviour(b.parameters)
+        overrides = b.servicing_overrides()
+        if overrides:
+            params = params.model_copy(update={"servicing": params.servicing.model_copy(update=overrides)})
+        return params
+
+    def liquidation_lag(self, behaviour=None) -> int:
+        """The liquidation lag the run uses [months]: the vector servicing switches' or the behaviour file's.
+
+        The one definition of the effective lag: it sets the run's horizon (longest remaining term plus
+        this lag) and the kernel's delinquency pipeline.
+        """
+        if self.behaviour.mode == "vectors":
+            return self.servicing_assumptions().liquidation_lag
+        return self.behaviour_params(behaviour).servicing.liquidation_lag
+
     def assumptions(self, *, tape=None, deal=None, curve=None):
         """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
 
@@ -174,7 +203,7 @@ class Scenario(_Section):
 
     def _cumulative_default_cdr(self, tape, deal, curve):
         from stress.assumptions import Assumptions
-        from stress.cashflows import _lookback_shifted, horizon
+        from stress.cashflows import lookback_shifted, horizon
         from stress.pool import loan_arrays, project_pool
         from stress.stresses import cdr_vector_for_cumulative_default
 
@@ -187,7 +216,7 @@ class Scenario(_Section):
         n = horizon(tape, self.servicing_assumptions())
         loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                             trustee_fee_rate=deal.collateral.trustee_fee_rate)
-        rates = _lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
+        rates = lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
         scheduled = project_pool(loans, rates, Assumptions(rounding=deal.collateral.rate_rounding),
                                  n_periods=n).pool_balance_end / tape["balance"].sum()
         smm = Assumptions(prepayment=b.prepayment,

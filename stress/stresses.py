@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stress import conventions
 from stress.errors import ScenarioError
 
 
@@ -74,4 +75,4 @@ def cdr_vector_for_cumulative_default(scheduled_fraction: np.ndarray, smm: np.nd
         mdr[t] = min(target[t] / performing, 1.0)
         survival *= (1.0 - mdr[t]) * (1.0 - smm[t])
         prior_scheduled = scheduled_fraction[t]
-    return 1.0 - (1.0 - mdr) ** 12
+    return conventions.cdr(mdr)

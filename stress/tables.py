@@ -113,7 +113,8 @@ def runs_to_json(runs, *, price: float = 100.0) -> dict:
     return out
 
 
-def _pct(x, se=None) -> str:
+def percent(x, se=None) -> str:
+    """A fraction as a percent with three decimals, ``± se`` when given (``"-"`` for None)."""
     if x is None:
         return "-"
     text = f"{100 * x + 0.0:.3f}%"  # + 0.0: never "-0.000%"
@@ -144,32 +145,32 @@ def monte_carlo_summary(result: dict) -> str:
     for name, t in s["tranches"].items():
         q, qse = t["loss_quantiles"], t["loss_quantiles_se"]
         if s["paths"] == 1:
-            lines.append(f"{name:<6}{_pct(t['expected_loss']):>12}{_num(t['wal_mean']):>12}")
+            lines.append(f"{name:<6}{percent(t['expected_loss']):>12}{_num(t['wal_mean']):>12}")
             continue
         lines.append(
-            f"{name:<6}{_pct(t['expected_loss'], t['expected_loss_se']):>20}"
-            f"{_pct(t['probability_of_loss'], t['probability_of_loss_se']):>20}"
-            f"{_pct(q['0.99'], qse['0.99']):>20}{_pct(q['0.999'], qse['0.999']):>20}"
-            f"{_pct(t['expected_shortfall_99'], t.get('expected_shortfall_99_se')):>20}"
+            f"{name:<6}{percent(t['expected_loss'], t['expected_loss_se']):>20}"
+            f"{percent(t['probability_of_loss'], t['probability_of_loss_se']):>20}"
+            f"{percent(q['0.99'], qse['0.99']):>20}{percent(q['0.999'], qse['0.999']):>20}"
+            f"{percent(t['expected_shortfall_99'], t.get('expected_shortfall_99_se')):>20}"
             f"{_num(t['wal_mean']):>8} ±{_num(t['wal_mean_se'])}")
     c, oc = s["collateral"], s["oc"]
     many = s["paths"] > 1
     cq = c.get("cumulative_loss_quantiles") or {"0.99": c["cumulative_loss_p99"]}
     lines += [
         "",
-        (f"collateral cumulative loss: mean {_pct(c['cumulative_loss_mean'], c['cumulative_loss_se'])}; "
-         + ", ".join(f"{float(q) * 100:g}th percentile {_pct(v)}" for q, v in cq.items())) if many else
-        f"collateral cumulative loss: {_pct(c['cumulative_loss_mean'])}",
+        (f"collateral cumulative loss: mean {percent(c['cumulative_loss_mean'], c['cumulative_loss_se'])}; "
+         + ", ".join(f"{float(q) * 100:g}th percentile {percent(v)}" for q, v in cq.items())) if many else
+        f"collateral cumulative loss: {percent(c['cumulative_loss_mean'])}",
         f"OC below target after build-up: "
-        f"{_pct(oc['probability_ever_breached'], oc['probability_ever_breached_se'] if many else None)}"
-        f" of paths; undercollateralized: {_pct(oc['probability_undercollateralized'])}"
+        f"{percent(oc['probability_ever_breached'], oc['probability_ever_breached_se'] if many else None)}"
+        f" of paths; undercollateralized: {percent(oc['probability_undercollateralized'])}"
         + (f"; first breach median period {oc['first_breach_period_median']:.0f}"
            if oc.get("first_breach_period_median") else ""),
     ]
     call = s.get("call") or {}
     if "exercise_probability" in call:
         lines.append(f"clean-up call ({call['rule']}): exercised on "
-                     f"{_pct(call['exercise_probability'], call['exercise_probability_se'] if many else None)} of paths"
+                     f"{percent(call['exercise_probability'], call['exercise_probability_se'] if many else None)} of paths"
                      + (f", median period {call['call_period_median']:.0f}" if call.get("call_period_median") else "")
                      + ("; rating stresses run to maturity (no call credit)" if call["rule"] == "never" else ""))
     ts = s.get("tail_sampling")

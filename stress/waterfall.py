@@ -92,6 +92,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stress import conventions
 from stress.derivatives import DerivativeContract
 
 _PERIOD_INPUTS = (
@@ -220,7 +221,7 @@ class WaterfallInputs:
                                  f"must be ({n_j},), one value per tranche like original_balance")
         _check_range("original_balance", self.original_balance, lo=0.0)
         _check_range("initial_balance", self.initial_balance, lo=0.0)
-        bad = np.flatnonzero(self.initial_balance > self.original_balance + 0.005)
+        bad = np.flatnonzero(self.initial_balance > self.original_balance + conventions.NO_LOSS_USD)
         if bad.size:
             j = bad[0]
             raise ValueError(f"waterfall inputs: initial_balance[{j}] = {self.initial_balance[j]}: "

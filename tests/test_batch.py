@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from stress.batch import open_batch, read_scenario_set, run_batch
-from stress.engine import open_results
+from stress.store import open_results
 from stress.errors import ScenarioError
 
 TEMPLATE = """

@@ -220,7 +220,7 @@ def test_cli_run_and_summary(tmp_path, capsys):
 @pytest.mark.parametrize("mode", ["vectors", "models"])
 def test_stopping_the_collateral_at_the_call_changes_nothing(mode):
     """A to-call run projects the loans only up to the call date; every result must be as if it had not."""
-    from stress import engine
+    from stress import engine, results
 
     if mode == "vectors":
         s = scenario(simulation={"paths": 6, "chunk_size": 6})
@@ -229,7 +229,7 @@ def test_stopping_the_collateral_at_the_call_changes_nothing(mode):
     ctx = build_context(s)
     ids = np.arange(5)
     cut = engine.simulate_chunk(ctx, ids)
-    full = engine._reduce(ctx, *chunk_cashflows(ctx, ids, after_call=True))
+    full = results.reduce_chunk(ctx, *chunk_cashflows(ctx, ids, after_call=True))
     assert set(cut) == set(full)
     for name in cut:
         np.testing.assert_array_equal(cut[name], full[name], err_msg=name)

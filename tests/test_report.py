@@ -482,7 +482,7 @@ def test_comparison_uses_batch_figures_with_paired_differences(report):
     assert "Collateral loss (% of cut-off)" in collateral.columns
     # a run compared with itself: paired differences exactly zero, with zero standard error
     root, _ = report
-    from stress.engine import open_results
+    from stress.store import open_results
 
     ds = open_results(root / "run")
     same = compare_datasets({"a": ds, "b": ds}, base="a")["scenarios"]["b"]
@@ -734,7 +734,7 @@ def test_report_statistics_use_the_path_weights():
 
 # -- the realized path, the back-test and the call ---------------------------------------------------
 def test_realized_path_is_placed_in_the_monte_carlo_distribution(report):
-    from stress.engine import open_results
+    from stress.store import open_results
     from stress.metrics import min_afr_margin
 
     root, rep = report

@@ -69,9 +69,8 @@ def test_shipped_scenarios_carry_the_options():
     assert (a.buyout_share, a.buyout_rule, a.fair_value_share, a.purchase_limit) == (1.0, "value", 1.0, 0.01)
     assert load_scenario("servicer_buyout_share").servicing_assumptions().buyout_rule == "share"
     # The Monte Carlo engine hands the options to the behaviour models.
-    from stress.engine import _behaviour_params
 
-    assert _behaviour_params(s).servicing.options.buyout_share == 1.0
+    assert s.behaviour_params().servicing.options.buyout_share == 1.0
 
 
 # -- end to end: cash in = cash out with every option, and the options move the bonds -----------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from stress import conventions
 from stress.behaviour.params import BehaviourParams
 from stress.behaviour.prep import BehaviourLoans, prepare_loans
 from stress.behaviour.prepayment import base_smm
@@ -36,7 +37,7 @@ class Calibration:
 def scaled_params(params: BehaviourParams, prepayment_scale: float, default_scale: float) -> BehaviourParams:
     """``params`` with the base SMM times ``prepayment_scale`` and the default odds times ``default_scale``."""
     smm = min(base_smm(params) * prepayment_scale, 0.5)
-    cpr = 1.0 - (1.0 - smm) ** 12
+    cpr = float(conventions.cpr(smm))
     return params.replace(prepayment={"base_cpr": min(cpr, 0.99)},
                           default={"intercept": params.default.intercept + math.log(default_scale)})
 

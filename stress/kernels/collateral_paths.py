@@ -31,7 +31,7 @@ mode 1):
    the access pattern from LLVM): the loops vectorize (AVX-512, 8 lanes):
    100-117 / 57-67 (about 9 / 16 ns per loan-month);
 4. in the engine, a to-call run stops the projection at the call date
-   (:func:`stress.engine._collateral_horizon`): 122 of 372 months.
+   (:func:`stress.engine.collateral_horizon`): 122 of 372 months.
 
 Each month of a loan runs a few short loops over the tile: the month's path
 inputs copied into the state; pass A1, the models' arguments (LTV, burnout,

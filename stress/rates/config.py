@@ -216,7 +216,7 @@ def _twelve_growths(value):
     return tuple(values)
 
 
-class _RegionHpi(_Settings):
+class RegionHpi(_Settings):
     """One region's home-price process (see :class:`HomePriceConfig` for the equations).
 
     Units: ``drift`` [log growth per year]; ``volatility`` [innovation standard
@@ -261,7 +261,7 @@ class _RegionHpi(_Settings):
         return (self.drift,) * 12 if self.initial_growth is None else self.initial_growth
 
 
-class CaliforniaConfig(_RegionHpi):
+class CaliforniaConfig(RegionHpi):
     """Regional home-price process for California (63% of the reference pool).
 
     Its own momentum-error-correction process (defaults: the California
@@ -283,7 +283,7 @@ class CaliforniaConfig(_RegionHpi):
     correlation: float = Field(0.5242, ge=-1.0, le=1.0)
 
 
-class HomePriceConfig(_RegionHpi):
+class HomePriceConfig(RegionHpi):
     """The ``[home_prices]`` table: a momentum / error-correction model of monthly home-price growth.
 
     Deseasonalized monthly log growth ``u``, trailing 12-month growth ``a``
@@ -308,7 +308,7 @@ class HomePriceConfig(_RegionHpi):
         key below is then ignored.
     drift, volatility, monthly_ar, momentum, error_correction, moving_average,
     initial_growth, initial_gap, initial_innovations
-        The national process (units on :class:`_RegionHpi`).
+        The national process (units on :class:`RegionHpi`).
     california : CaliforniaConfig
         Optional regional process; its innovations have correlation
         ``california.correlation`` with the national ones.

@@ -34,13 +34,13 @@ from __future__ import annotations
 import numpy as np
 
 from stress.accelerate import kernel
-from stress.rates.config import HomePriceConfig, _RegionHpi
+from stress.rates.config import HomePriceConfig, RegionHpi
 
 #: Order of one region's scalars in the kernel's parameter row.
 _PARAMS = ("mu", "phi", "beta", "kappa", "sigma", "theta1", "theta2", "gap", "e_before", "e_last")
 
 
-def region_parameters(region: _RegionHpi) -> tuple[np.ndarray, np.ndarray]:
+def region_parameters(region: RegionHpi) -> tuple[np.ndarray, np.ndarray]:
     """One region's kernel inputs: the scalars in :data:`_PARAMS` order and the 12 initial monthly growths.
 
     Returns

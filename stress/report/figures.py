@@ -28,6 +28,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter  # noqa: E402
 
+from stress import conventions  # noqa: E402
+
 __all__ = [
     "rate_fan", "cpr_cdr_paths", "pool_balance_and_loss", "tranche_balances", "oc_vs_target",
     "loss_histograms", "afr_fan", "afr_schedule_chart", "excess_spread_chart", "breakeven_chart",
@@ -70,7 +72,7 @@ def _date_axis(ax) -> None:
 
 def live_periods(ds) -> int:
     """Number of leading periods in which any path still has bonds outstanding (at least 1)."""
-    alive = np.asarray(ds["bond_balance"].max("path").values) > 0.005
+    alive = np.asarray(ds["bond_balance"].max("path").values) > conventions.NO_LOSS_USD
     idx = np.flatnonzero(alive)
     # include the payment date that retires the last bond
     return int(min(idx[-1] + 2, alive.size)) if idx.size else 1
@@ -163,7 +165,7 @@ def cpr_cdr_paths(ds, *, scenario: str, n_sample: int = 5) -> Figure:
         bonds = _np(ds, "bond_balance", n)
         # a path's rate after its call or pay-off is not a rate of anything
         prior = np.concatenate([np.full((bonds.shape[0], 1), 1.0), bonds[:, :-1]], axis=1)
-        values = np.where(prior > 0.005, values, np.nan)
+        values = np.where(prior > conventions.NO_LOSS_USD, values, np.nan)
         _fan(ax, x, values, color=color, label=label, weights=_weights(ds))
         for k in range(min(n_sample, values.shape[0]) if values.shape[0] > 1 else 0):
             ax.plot(x, values[k], color="0.35", lw=0.6, alpha=0.7, label="sample paths" if k == 0 else None)

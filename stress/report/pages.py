@@ -133,7 +133,7 @@ class Context:
     # -- facts ----------------------------------------------------------------
     @cached_property
     def tape_hash(self) -> str:
-        from stress.engine import tape_hash
+        from stress.results import tape_hash
 
         return tape_hash(self.tape)
 
@@ -141,7 +141,7 @@ class Context:
     def tape_is_synthesized(self) -> bool:
         """Whether the tape is the built-in one, synthesized from the term-sheet strats (by content hash)."""
         from stress.collateral import reference_tape
-        from stress.engine import tape_hash
+        from stress.results import tape_hash
 
         return bool(self.tape.attrs.get("synthesized")) or self.tape_hash == tape_hash(reference_tape())
 

@@ -77,7 +77,7 @@ def is_deterministic(run: RunData) -> bool:
 
 def load_run(run_dir: str | Path) -> RunData:
     """Read a finished run directory (``summary.json`` + ``results.zarr``)."""
-    from stress.engine import open_results
+    from stress.store import open_results
     from stress.scenario import parse_scenario
 
     run_dir = Path(run_dir)

@@ -20,6 +20,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from stress import conventions
+
 __all__ = [
     "deal_terms", "deal_facts", "collateral_summary", "collateral_by_product", "deterministic_assumptions",
     "scenario_assumptions", "decrement", "afr_schedule", "excess_spread", "breakeven_matrix",
@@ -296,7 +298,7 @@ def annualized_derivative_rate(run) -> np.ndarray:
     before = np.concatenate([[run.deal.bond_balance], b.balance.sum(axis=1)[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = b.derivative_income * 360.0 / run.schedule.accrual_days / before
-    return np.where(before > 0.005, rate, np.nan)
+    return np.where(before > conventions.NO_LOSS_USD, rate, np.nan)
 
 
 def afr_schedule(runs: dict[str, object], *, n_periods: int | None = None, numeric: bool = False) -> pd.DataFrame:
@@ -361,7 +363,7 @@ def excess_spread(runs: dict[str, object], *, n_periods: int | None = None, nume
         b = run.bonds
         spread = run.pool.net_interest[:m] - b.derivative_fee[:m] - b.interest_paid[:m].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            values[:m] = np.where(begin > 0.005, spread * 12.0 / begin, np.nan)
+            values[:m] = np.where(begin > conventions.NO_LOSS_USD, spread * 12.0 / begin, np.nan)
         frame[label] = values
     if numeric:
         return frame
@@ -421,7 +423,7 @@ def scenario_results(ds, deal) -> pd.DataFrame:
             "Write-down, mean (% orig.)": pct(mean(written[:, j]), 3),
             "Write-down, worst path (% orig.)": pct(written[:, j].max(), 3),
             "Principal loss, mean (% orig.)": pct(mean(loss[:, j]), 3),
-            "Paths with interest shortfall": pct(mean((short[:, j] > 0.005).astype(float)), 1),
+            "Paths with interest shortfall": pct(mean((short[:, j] > conventions.NO_LOSS_USD).astype(float)), 1),
             "Max interest shortfall, mean (USD)": usd(mean(short[:, j])),
             "WAL, mean (years)": DASH if not np.isfinite(wal_mean[j]) else f"{wal_mean[j]:.2f}",
             "First loss, earliest": str(dates[int(first[hit, j].min()) - 1]) if hit.any() else "no loss",
@@ -492,7 +494,7 @@ def afr_percentiles(ds, *, periods=(1, 6, 12, 24, 36, 48, 60)) -> pd.DataFrame:
     from stress.metrics import afr_quantiles
 
     q = (0.01, 0.05, 0.5, 0.95, 0.99)
-    n = int(np.flatnonzero(np.asarray(ds["bond_balance"].max("path").values) > 0.005).max(initial=0)) + 1
+    n = int(np.flatnonzero(np.asarray(ds["bond_balance"].max("path").values) > conventions.NO_LOSS_USD).max(initial=0)) + 1
     chosen = [p for p in periods if p <= n]
     sub = ds[["afr"] + (["weight"] if "weight" in ds else [])].isel(period=[p - 1 for p in chosen])  # weighted
     values = np.asarray(afr_quantiles(sub, q=q).values)  # (q, period)
