@@ -183,7 +183,7 @@ def test_auto_tilt_is_chosen_by_a_pilot_and_recorded():
         ds = run_monte_carlo(s, n_paths=4, chunk_size=4, scheduler="synchronous")
     theta = ds.attrs["tail_tilt"]
     tilts = np.array([ds.attrs["tail_rate_tilt"], theta, ds.attrs["tail_california_tilt"]])
-    assert np.sqrt(np.sum(tilts ** 2)) <= max_tilt(24, 0.10) + 1e-12  # the default 2-year window
+    assert np.sqrt(np.sum(tilts ** 2)) <= max_tilt(72, 0.10) + 1e-12  # the default 6-year window (72 steps)
     assert theta >= 0.0 and ds.attrs["tail_california_tilt"] >= 0.0
     assert ds.attrs["tail_sampling"] == f"{theta}"
 

@@ -30,7 +30,7 @@ become one :class:`ScenarioDrivers`::
     [randomness]
     antithetic = true
     tail_sampling = "off"         # "off" | "auto" | a tilt theta >= 0 (importance sampling)
-    tail_years = 2.0              # months of the tilt: the first 12 * tail_years
+    tail_years = 6.0              # months of the tilt: the first 12 * tail_years
 
 Every key has a default, so an empty table (or none) is valid. Errors name the
 file, the key, the value and what is allowed::
@@ -343,7 +343,7 @@ class RandomnessConfig(_Settings):
     quasi_random: Literal["none", "sobol"] = "none"
     brownian_bridge: bool = False
     tail_sampling: Literal["off", "auto"] | float = "off"
-    tail_years: float = Field(2.0, gt=0.0, le=40.0)
+    tail_years: float = Field(6.0, gt=0.0, le=40.0)
     tail_rate_tilt: float = Field(0.0, ge=-3.0, le=3.0)
     tail_california_tilt: float = Field(0.0, ge=0.0, le=3.0)
     tail_pilot_paths: int = Field(200, ge=20, le=100_000)
