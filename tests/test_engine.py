@@ -141,6 +141,8 @@ def test_zarr_output_summary_and_resume(small, tmp_path):
         run_monte_carlo(small, n_paths=12, chunk_size=4, out=out, resume=True, seed=1)
 
 
+@pytest.mark.slow  # ~30 s: three CLI processes; by default test_cli_mistakes interrupts a CLI run
+# (SIGINT) and resumes it, and test_zarr_output_summary_and_resume loses a chunk and resumes in-process
 def test_resume_after_killing_the_process(tmp_path):
     scenario_file = tmp_path / "s.toml"
     text = scenario_path("base").read_text().replace('mode = "models"\nparameters = "base"',

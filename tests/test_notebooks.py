@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-TEST_PATHS = 16  # Monte Carlo paths per run under test: seconds, not minutes
+TEST_PATHS = 4  # Monte Carlo paths per run under test (one per chunk): seconds, not minutes
 CELL_TIMEOUT_S = 300
 
 
