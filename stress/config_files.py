@@ -147,3 +147,20 @@ def describe_validation_error(exc: ValidationError, data: dict, *, kind: str, na
             where = f"{key} = {value!r}" if key and value != "<missing>" else (key or "(file)")
             lines.append(f"{kind} file {name}: {where}: {msg}")
     return "\n".join(lines)
+
+
+def check_category_table(name: str, table: dict, vocabulary, *, low: float, high: float, what: str) -> None:
+    """Check a table keyed by tape categories: every category of ``vocabulary``, no other, values in [low, high].
+
+    Raises ``ValueError`` (inside a pydantic validator it becomes the file/key message) naming the
+    table, the category and the rule; ``what`` says what the values are ("logit add-on").
+    """
+    unknown = sorted(set(table) - set(vocabulary))
+    if unknown:
+        raise ValueError(f"{name}.{unknown[0]}: unknown category; allowed: {', '.join(vocabulary)}")
+    missing = [c for c in vocabulary if c not in table]
+    if missing:
+        raise ValueError(f"{name}: missing category {missing[0]!r} (every one of {', '.join(vocabulary)})")
+    for key, value in table.items():
+        if not low <= value <= high:
+            raise ValueError(f"{name}.{key} = {value!r}: must be in [{low:g}, {high:g}] ({what})")

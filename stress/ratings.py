@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stress import conventions
 from stress.collateral.schema import DOC_TYPES, OCCUPANCIES, PRODUCTS, PURPOSES
-from stress.config_files import builtin_path, describe_validation_error, read_toml
+from stress.config_files import builtin_path, check_category_table, describe_validation_error, read_toml
 from stress.errors import StressInputError
 
 __all__ = ["RatingCriteriaError", "RatingCriteria", "load_criteria", "loan_stresses", "pool_stress",
@@ -117,16 +117,7 @@ class Factors(_Section):
     def _complete(self):
         for name, vocabulary in (("doc_type", DOC_TYPES), ("occupancy", OCCUPANCIES), ("purpose", PURPOSES),
                                  ("product", tuple(PRODUCTS))):
-            table = getattr(self, name)
-            unknown = sorted(set(table) - set(vocabulary))
-            if unknown:
-                raise ValueError(f"{name}.{unknown[0]}: unknown category; allowed: {', '.join(vocabulary)}")
-            missing = [c for c in vocabulary if c not in table]
-            if missing:
-                raise ValueError(f"{name}: missing category {missing[0]!r} (every one of {', '.join(vocabulary)})")
-            for key, value in table.items():
-                if not 0.0 <= value <= 20.0:
-                    raise ValueError(f"{name}.{key} = {value!r}: must be in [0, 20] (a frequency multiple)")
+            check_category_table(name, getattr(self, name), vocabulary, low=0.0, high=20.0, what="a frequency multiple")
         return self
 
 

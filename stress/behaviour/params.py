@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stress.collateral.schema import DOC_TYPES, INDICES, OCCUPANCIES, PURPOSES
-from stress.config_files import builtin_path, describe_validation_error, read_toml
+from stress.config_files import builtin_path, check_category_table, describe_validation_error, read_toml
 from stress.errors import StressInputError
 from stress.servicing import ServicerOptions
 
@@ -101,16 +101,7 @@ class DefaultParams(_Section):
     @model_validator(mode="after")
     def _complete_tables(self):
         for name, vocabulary in (("doc_type", DOC_TYPES), ("occupancy", OCCUPANCIES), ("purpose", PURPOSES)):
-            table = getattr(self, name)
-            unknown = sorted(set(table) - set(vocabulary))
-            if unknown:
-                raise ValueError(f"{name}.{unknown[0]}: unknown category; allowed: {', '.join(vocabulary)}")
-            missing = [c for c in vocabulary if c not in table]
-            if missing:
-                raise ValueError(f"{name}: missing category {missing[0]!r} (every one of {', '.join(vocabulary)})")
-            for key, value in table.items():
-                if not -5.0 <= value <= 5.0:
-                    raise ValueError(f"{name}.{key} = {value!r}: must be in [-5, 5] (logit add-on)")
+            check_category_table(name, getattr(self, name), vocabulary, low=-5.0, high=5.0, what="logit add-on")
         return self
 
 
