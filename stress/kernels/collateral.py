@@ -188,6 +188,17 @@ OPTION_NAMES: tuple[str, ...] = ("buyout_share", "buyout_by_value", "buyout_mont
                                  "purchase_months")
 (O_BUYOUT_SHARE, O_BUYOUT_BY_VALUE, O_BUYOUT_MONTHS, O_FAIR_VALUE_SHARE, O_FAIR_VALUE_BY_VALUE,
  O_FAIR_VALUE_MONTHS, O_PURCHASE_LIMIT, O_PURCHASE_BY_VALUE, O_PURCHASE_MONTHS) = range(len(OPTION_NAMES))
+
+
+@kernel
+def _option_terms(options):
+    """The servicer options vector unpacked: (buy-out share, by value, months, fair-value share, by value,
+    months, purchase by value, months, whether any option is on). Both collateral kernels read it here."""
+    buy_share, fv_share = options[O_BUYOUT_SHARE], options[O_FAIR_VALUE_SHARE]
+    return (buy_share, options[O_BUYOUT_BY_VALUE] != 0.0, int(options[O_BUYOUT_MONTHS]),
+            fv_share, options[O_FAIR_VALUE_BY_VALUE] != 0.0, int(options[O_FAIR_VALUE_MONTHS]),
+            options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS]),
+            buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0)
 N_OPTIONS = len(OPTION_NAMES)
 
 # Half-way rounds up; the tolerance absorbs binary representation error in
@@ -303,12 +314,8 @@ def _project_pool(
     keep_default = 1.0 - mdr
     keep_prepay = 1.0 - smm
     fixed_fees = master_servicing_fee_rate + trustee_fee_rate
-    buy_share, buy_by_value, buy_m = options[O_BUYOUT_SHARE], options[O_BUYOUT_BY_VALUE] != 0.0, \
-        int(options[O_BUYOUT_MONTHS])
-    fv_share, fv_by_value, fv_m = options[O_FAIR_VALUE_SHARE], options[O_FAIR_VALUE_BY_VALUE] != 0.0, \
-        int(options[O_FAIR_VALUE_MONTHS])
-    pur_by_value, pur_m = options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS])
-    any_option = buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0
+    (buy_share, buy_by_value, buy_m, fv_share, fv_by_value, fv_m, pur_by_value, pur_m,
+     any_option) = _option_terms(options)
 
     for l in range(n_loans):
         performing = balance[l]

@@ -128,14 +128,13 @@ import numpy as np
 
 from stress.accelerate import kernel
 from stress.kernels.collateral import (
-    N_RING, O_BUYOUT_BY_VALUE, O_BUYOUT_MONTHS, O_BUYOUT_SHARE, O_FAIR_VALUE_BY_VALUE, O_FAIR_VALUE_MONTHS,
-    O_FAIR_VALUE_SHARE, O_PURCHASE_BY_VALUE, O_PURCHASE_LIMIT, O_PURCHASE_MONTHS, OUT_ADVANCED_INTEREST,
+    N_RING, OUT_ADVANCED_INTEREST,
     OUT_ADVANCED_PRINCIPAL, OUT_BALANCE_BEGIN, OUT_BALANCE_END, OUT_DEFAULT_BALANCE, OUT_GROSS_RATE_BALANCE,
     OUT_LIQUIDATED_BALANCE, OUT_LPMI_PREMIUM, OUT_MASTER_SERVICING_FEE, OUT_NET_INTEREST, OUT_NET_RATE_BALANCE,
     OUT_PREPAYMENT, OUT_REALIZED_LOSS, OUT_RECOVERY, OUT_REPURCHASE_INTEREST, OUT_REPURCHASED_BALANCE,
     OUT_SCHEDULED_INTEREST, OUT_SCHEDULED_PRINCIPAL, OUT_SERVICING_FEE, OUT_TRUSTEE_FEE,
     OUTPUT_NAMES as POOL_OUTPUT_NAMES, R_BUY_INTEREST, R_BUY_NA, R_BUY_UNITS, R_LOSS, R_NA, R_UNITS, _exercised,
-    _level_payment, _reset_rate, _vector_value_covers_price,
+    _level_payment, _option_terms, _reset_rate, _vector_value_covers_price,
 )
 
 OUTPUT_NAMES: tuple[str, ...] = POOL_OUTPUT_NAMES + ("performing_balance_begin", "prepayable_balance")
@@ -353,13 +352,9 @@ def _project_tile(
     x0 = coef[C_LOGISTIC_X0]
     inv_step = 1.0 / coef[C_LOGISTIC_STEP]
     fv_cost = coef[C_FV_COST]
-    buy_share, buy_by_value, buy_m = options[O_BUYOUT_SHARE], options[O_BUYOUT_BY_VALUE] != 0.0, \
-        int(options[O_BUYOUT_MONTHS])
-    fv_share, fv_by_value, fv_m = options[O_FAIR_VALUE_SHARE], options[O_FAIR_VALUE_BY_VALUE] != 0.0, \
-        int(options[O_FAIR_VALUE_MONTHS])
-    pur_by_value, pur_m = options[O_PURCHASE_BY_VALUE] != 0.0, int(options[O_PURCHASE_MONTHS])
-    # With every option off the routes' fractions stay 0 and their pass is skipped.
-    any_option = buy_share > 0.0 or fv_share > 0.0 or options[O_PURCHASE_LIMIT] > 0.0
+    # With every option off the routes' fractions stay 0 and their pass is skipped (any_option).
+    (buy_share, buy_by_value, buy_m, fv_share, fv_by_value, fv_m, pur_by_value, pur_m,
+     any_option) = _option_terms(options)
     ltv_slope = coef[C_LTV_SLOPE]
     ltv_ref = coef[C_DEFAULT_LTV_REF]
     shock_slope = coef[C_SHOCK_SLOPE]
