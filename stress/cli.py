@@ -364,6 +364,16 @@ def _cmd_ratings(args) -> int:
 
 
 # -- parser -------------------------------------------------------------------
+def _add_monte_carlo_options(parser: argparse.ArgumentParser, *, paths_help: str, seed_help: str) -> None:
+    """The options every Monte Carlo command shares: paths, seed, chunking, scheduler and workers."""
+    parser.add_argument("--paths", type=positive_int, default=None, help=paths_help)
+    parser.add_argument("--seed", type=seed, default=None, help=seed_help)
+    parser.add_argument("--chunk-size", type=positive_int, default=None, help="paths per dask task")
+    parser.add_argument("--scheduler", default="threads",
+                        help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
+    parser.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stress", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -422,12 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
     cf.set_defaults(func=_cmd_cashflows)
     run = sub.add_parser("run", help="Monte Carlo run of a scenario (default: the reference deal's base case)")
     run.add_argument("scenario", nargs="?", default=None, help="scenario TOML or built-in name (default: base)")
-    run.add_argument("--paths", type=positive_int, default=None, help="number of paths (default: the scenario's)")
-    run.add_argument("--seed", type=seed, default=None, help="random seed (default: the scenario's)")
-    run.add_argument("--chunk-size", type=positive_int, default=None, help="paths per dask task")
-    run.add_argument("--scheduler", default="threads",
-                     help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
-    run.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
+    _add_monte_carlo_options(run, paths_help="number of paths (default: the scenario's)",
+                             seed_help="random seed (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None, help="write DIR/results.zarr and DIR/summary.json")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     run.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
@@ -448,13 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--set", type=Path, default=None, help="scenario-set TOML: scenarios = [...]")
     batch.add_argument("--manifest", type=Path, default=None, help="rerun a previous batch's manifest.json")
     batch.add_argument("--base", default=None, help="scenario to compare the others with (default: the first)")
-    batch.add_argument("--paths", type=positive_int, default=None,
-                       help="paths per scenario (default: the first scenario's)")
-    batch.add_argument("--seed", type=seed, default=None, help="random seed shared by every scenario")
-    batch.add_argument("--chunk-size", type=positive_int, default=None, help="paths per dask task")
-    batch.add_argument("--scheduler", default="threads",
-                       help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
-    batch.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
+    _add_monte_carlo_options(batch, paths_help="paths per scenario (default: the first scenario's)",
+                             seed_help="random seed shared by every scenario")
     batch.add_argument("--out", type=Path, required=True, help="batch directory (one run folder per scenario)")
     batch.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     batch.add_argument("--overwrite", action="store_true", help="replace an existing batch in --out")
