@@ -481,6 +481,16 @@ def cash_flows(ctx: Context) -> list[Page]:
             for k, part in enumerate(_pages(table, 26))]
 
 
+def _chart_then_table(ctx: Context, section: str, title: str, make, table, table_title: str,
+                      note: str) -> list[Page]:
+    """A chart page, then the table behind it split 30 rows a page, each with the chart's note."""
+    pages = [Page(section, title, [Block("figure", make=make, caption=note)], ctx.footer)]
+    for k, part in enumerate(_pages(table, 30)):
+        pages.append(Page(section, _continued(table_title, k), [Block("table", table=part)], ctx.footer,
+                          notes=[note]))
+    return pages
+
+
 @page("Available funds rate")
 def available_funds_rate(ctx: Context) -> list[Page]:
     _, afr_runs = ctx.rate_cases
@@ -488,13 +498,9 @@ def available_funds_rate(ctx: Context) -> list[Page]:
     note = ("AFR without cap income: as computed (net mortgage rate after Net Derivative Fees x pool balance / "
             "bond balance x 30 / days). With cap income: plus derivative receipts x 360 / days / bond balance. "
             "100% PPC, no defaults, to call.")
-    pages = [Page("Available funds rate", "Available funds rate schedule",
-                  [Block("figure", make=lambda: F.afr_schedule_chart(numeric, scenario="100% PPC, to call"),
-                         caption=note)], ctx.footer)]
-    for k, part in enumerate(_pages(T.afr_schedule(afr_runs), 30)):
-        pages.append(Page("Available funds rate", _continued("Available funds rate schedule (annual %, actual/360)", k),
-                          [Block("table", table=part)], ctx.footer, notes=[note]))
-    return pages
+    return _chart_then_table(ctx, "Available funds rate", "Available funds rate schedule",
+                             lambda: F.afr_schedule_chart(numeric, scenario="100% PPC, to call"),
+                             T.afr_schedule(afr_runs), "Available funds rate schedule (annual %, actual/360)", note)
 
 
 @page("Excess spread")
@@ -505,13 +511,9 @@ def excess_spread(ctx: Context) -> list[Page]:
             "Derivative Fees - current bond interest) x 12 / pool balance at the start of the period: the "
             "interest part of Excess Cash Flow (OC releases and call proceeds are principal and left out; "
             "derivative receipts, which pay only basis risk, are not counted). 100% PPC, no defaults, to call.")
-    pages = [Page("Excess spread", "Excess spread",
-                  [Block("figure", make=lambda: F.excess_spread_chart(numeric, scenario="100% PPC, to call"),
-                         caption=note)], ctx.footer)]
-    for k, part in enumerate(_pages(T.excess_spread(afr_runs), 30)):
-        pages.append(Page("Excess spread", _continued("Excess spread table (% of pool balance, annualized)", k),
-                          [Block("table", table=part)], ctx.footer, notes=[note]))
-    return pages
+    return _chart_then_table(ctx, "Excess spread", "Excess spread",
+                             lambda: F.excess_spread_chart(numeric, scenario="100% PPC, to call"),
+                             T.excess_spread(afr_runs), "Excess spread table (% of pool balance, annualized)", note)
 
 
 @page("Breakevens")
