@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from stress.deal import load_deal
+from stress.scenario import scenario_path
 
 
 def small_tape_rows() -> list[dict]:
@@ -40,3 +41,12 @@ def small_tape() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def deal():
     return load_deal()
+
+
+def write_vectors_base(path) -> None:
+    """The base scenario with CPR/CDR vectors (100 PPC, 2% CDR, 40% severity) instead of the behaviour models:
+    a cheap Monte Carlo run for tests that drive the command line as a process."""
+    text = scenario_path("base").read_text()
+    assert 'mode = "models"\nparameters = "base"' in text
+    path.write_text(text.replace('mode = "models"\nparameters = "base"',
+                                 'mode = "vectors"\nprepayment = "100 PPC"\ndefault = 0.02\nseverity = 0.4'))

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
+from conftest import write_vectors_base
 from stress.cli import main
-from stress.scenario import scenario_path
 
 
 def _error(capsys) -> str:
@@ -118,10 +118,7 @@ def test_every_option_has_help():
 
 def test_ctrl_c_prints_the_resume_command_and_resume_finishes_the_run(tmp_path):
     scenario_file = tmp_path / "s.toml"
-    text = scenario_path("base").read_text().replace('mode = "models"\nparameters = "base"',
-                                                     'mode = "vectors"\nprepayment = "100 PPC"\ndefault = 0.02\n'
-                                                     'severity = 0.4')
-    scenario_file.write_text(text)
+    write_vectors_base(scenario_file)
     out = tmp_path / "run"
     args = ["run", str(scenario_file), "--paths", "24", "--chunk-size", "2", "--scheduler", "synchronous",
             "--out", str(out), "-q"]

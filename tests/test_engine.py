@@ -14,6 +14,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from conftest import write_vectors_base
 from stress.cashflows import run_cashflows
 from stress.engine import ChunkError, build_context, chunk_cashflows, run_monte_carlo
 from stress.errors import ScenarioError
@@ -145,10 +146,7 @@ def test_zarr_output_summary_and_resume(small, tmp_path):
 # (SIGINT) and resumes it, and test_zarr_output_summary_and_resume loses a chunk and resumes in-process
 def test_resume_after_killing_the_process(tmp_path):
     scenario_file = tmp_path / "s.toml"
-    text = scenario_path("base").read_text().replace('mode = "models"\nparameters = "base"',
-                                                     'mode = "vectors"\nprepayment = "100 PPC"\ndefault = 0.02\n'
-                                                     'severity = 0.4')
-    scenario_file.write_text(text)
+    write_vectors_base(scenario_file)
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "stress.cli", "run", str(scenario_file), "--paths", "24", "--chunk-size", "2",
            "--scheduler", "synchronous", "--out", str(out), "-q"]
