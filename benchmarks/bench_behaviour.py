@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 
 from stress.assumptions import Assumptions  # noqa: E402
 from stress.behaviour.params import load_behaviour  # noqa: E402
+from stress.collateral_model import BehaviourModel, VectorModel  # noqa: E402
 from stress.pool_paths import base_hpi, project_pool_paths  # noqa: E402
 
 N_PERIODS = 360
@@ -61,11 +62,13 @@ def main(argv=None):
     vectors = Assumptions(prepayment=0.30, default=0.01, severity=0.35, liquidation_lag=12)
     with_options = params.replace(servicing={"buyout_share": 1.0, "fair_value_share": 1.0, "purchase_limit": 0.01})
     runs = {
-        "mode 0 (constant vectors)": lambda: project_pool_paths(bl.loans, rates, None, None, n_periods=N_PERIODS,
-                                                                 vectors=vectors),
-        "mode 1 (behaviour models)": lambda: project_pool_paths(bl, rates, hpi, params, n_periods=N_PERIODS),
+        "mode 0 (constant vectors)": lambda: project_pool_paths(bl.loans, rates, None, VectorModel(vectors),
+                                                                 n_periods=N_PERIODS),
+        "mode 1 (behaviour models)": lambda: project_pool_paths(bl, rates, hpi, BehaviourModel(params),
+                                                                 n_periods=N_PERIODS),
         # every servicer option on by value (stress.servicing): pass A4 and, for the 1% cap, a second pass
-        "mode 1 + servicer options": lambda: project_pool_paths(bl, rates, hpi, with_options, n_periods=N_PERIODS),
+        "mode 1 + servicer options": lambda: project_pool_paths(bl, rates, hpi, BehaviourModel(with_options),
+                                                                 n_periods=N_PERIODS),
     }
     work = bl.n_loans * args.paths * N_PERIODS
     print(f"{label}: {bl.n_loans} loans x {args.paths} paths x {N_PERIODS} months, one thread")

@@ -48,6 +48,7 @@ from stress.behaviour.params import load_behaviour
 from stress.behaviour.prep import coefficients, prepare_loans
 from stress.behaviour.prepayment import mortgage_rate
 from stress.collateral.reference_pool import reference_tape
+from stress.collateral_model import BehaviourModel
 from stress.pool_paths import base_hpi, project_pool_paths
 from stress.rates.curves import forward_curve
 
@@ -77,11 +78,11 @@ def numba_vs_numpy(bl, params, n_paths: int, n_months: int) -> None:
 
     rates, hpi = inputs(n_paths, n_months)
     sv = params.servicing
-    project_pool_paths(bl, rates[:1], hpi[:1], params, n_periods=n_months)  # compile / load the cache
+    project_pool_paths(bl, rates[:1], hpi[:1], BehaviourModel(params), n_periods=n_months)  # compile / load the cache
     result = {}
 
     def kernel():
-        result["k"] = project_pool_paths(bl, rates, hpi, params, n_periods=n_months)
+        result["k"] = project_pool_paths(bl, rates, hpi, BehaviourModel(params), n_periods=n_months)
 
     def twin():
         result["n"] = project_pool_paths_numpy(bl, rates, mortgage_rate(rates, params), hpi, coefficients(params),
@@ -107,7 +108,7 @@ def numba_vs_numpy(bl, params, n_paths: int, n_months: int) -> None:
 
 def threads(bl, params, n_paths: int, n_months: int) -> None:
     rates, hpi = inputs(n_paths, n_months, seed=1)
-    project_pool_paths(bl, rates[:1], hpi[:1], params, n_periods=n_months)
+    project_pool_paths(bl, rates[:1], hpi[:1], BehaviourModel(params), n_periods=n_months)
     work = bl.n_loans * n_paths * n_months
     print(f"threads (nogil), mode 1, {bl.n_loans:,} loans x {n_paths} paths x {n_months} months, "
           f"{os.cpu_count()} cores on this machine:")
@@ -116,7 +117,7 @@ def threads(bl, params, n_paths: int, n_months: int) -> None:
         parts = np.array_split(np.arange(n_paths), n_threads * 2)
 
         def run_part(rows):
-            project_pool_paths(bl, rates[rows], hpi[rows], params, n_periods=n_months)
+            project_pool_paths(bl, rates[rows], hpi[rows], BehaviourModel(params), n_periods=n_months)
 
         def run_all():
             with ThreadPoolExecutor(n_threads) as pool:
@@ -140,8 +141,8 @@ def linearity(bl, params, quick: bool) -> None:
         cases = cases[:1] + cases[2:4] + cases[-2:]
     for label, n_paths, pool, months in cases:
         rates, hpi = inputs(n_paths, months, seed=2)
-        project_pool_paths(pool, rates[:1], hpi[:1], params, n_periods=months)
-        seconds = _timed(lambda: project_pool_paths(pool, rates, hpi, params, n_periods=months), 2,
+        project_pool_paths(pool, rates[:1], hpi[:1], BehaviourModel(params), n_periods=months)
+        seconds = _timed(lambda: project_pool_paths(pool, rates, hpi, BehaviourModel(params), n_periods=months), 2,
                          time.process_time)
         work = pool.n_loans * n_paths * months
         print(f"  {label:6s} {pool.n_loans:6,d} loans x {n_paths:4d} paths x {months:3d} months  {seconds:6.2f} s  "

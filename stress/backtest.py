@@ -163,6 +163,7 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
     """
     from stress.behaviour.prep import prepare_loans
     from stress.cashflows import lookback_shifted
+    from stress.collateral_model import BehaviourModel
     from stress.deal import load_deal
     from stress.pool_paths import project_pool_paths
 
@@ -171,7 +172,7 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
     rates = lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)
-    cf = project_pool_paths(loans, rates, np.asarray(hpi, dtype=np.float64)[None], params, n_periods=n)
+    cf = project_pool_paths(loans, rates, np.asarray(hpi, dtype=np.float64)[None], BehaviourModel(params), n_periods=n)
     flows = {field: getattr(cf, field)[0] for field in _FLOWS}
     return BacktestResult(flows=flows, start=pd.Period(start, freq="M"),
                           cutoff_balance=float(tape["balance"].sum()), wa_age=_wa_age(tape), name=name)
@@ -203,15 +204,16 @@ def backtest(scenario=REALIZED_PATH_SCENARIO, *, tape: pd.DataFrame | None = Non
     ScenarioError
         An unknown scenario (the message names it) or a ``vectors`` scenario.
     """
+    from stress.collateral_model import BehaviourModel
     from stress.engine import build_context, project_collateral
     from stress.rates.generator import generate_paths
     from stress.scenario import Scenario, load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if sc.behaviour.mode == "vectors":
+    ctx = build_context(sc, tape=tape, behaviour=behaviour, to="maturity")
+    if not isinstance(ctx.model, BehaviourModel):
         raise ScenarioError(f"scenario {sc.name}: behaviour.mode = 'vectors': a back-test needs the behaviour "
                             "models ('models' or 'scaled')")
-    ctx = build_context(sc, tape=tape, behaviour=behaviour, to="maturity")
     paths = generate_paths(sc.drivers, path_ids=np.array([path_id], dtype=np.int64), seed=ctx.seed,
                            n_months=ctx.n_periods + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)

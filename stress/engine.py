@@ -53,8 +53,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from stress.behaviour.prep import BehaviourLoans, prepare_loans
 from stress.calendar import Schedule, payment_schedule
 from stress.cashflows import bond_inputs, clean_up_call_period, lookback_shifted, waterfall_terms
+from stress.collateral_model import BehaviourModel, CollateralModel
 from stress.deal import Deal, load_deal
 from stress.errors import ScenarioError, StressInputError
 from stress.pool import LoanArrays, loan_arrays
@@ -92,9 +94,8 @@ class RunContext:
     tranche_names: tuple[str, ...]
     oc_target: np.ndarray
     oc_breach_from: int  # 0-based period index from which OC breaches count
-    assumptions: object = None  # stress.assumptions.Assumptions in "vectors" mode
-    behaviour: object = None  # stress.behaviour.params.BehaviourParams in "models" / "scaled" modes
-    behaviour_loans: object = None  # stress.behaviour.prep.BehaviourLoans, prepared once per run
+    model: CollateralModel  # VectorModel or BehaviourModel (stress.collateral_model), built once per run
+    collateral_loans: BehaviourLoans  # the loans as the collateral kernel reads them, prepared once per run
     call_rule: str = "always"  # "economic", "always" or "never" (stress.waterfall.WaterfallInputs.call_rule)
     original_ltv: float = 0.8  # balance-weighted original LTV of the tape (for stress.call_value)
 
@@ -126,19 +127,13 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
     terms = waterfall_terms(deal, schedule)
-    assumptions = behaviour_loans = None
-    if scenario.behaviour.mode == "vectors":
-        behaviour = None
-        assumptions = replace(scenario.assumptions(tape=tape, deal=deal, curve=curve),
-                              rounding=deal.collateral.rate_rounding,
-                              pricing_speed_cpr=deal.collateral.pricing_speed_cpr)
-    else:
-        from stress.behaviour.prep import prepare_loans
-
-        behaviour = scenario.behaviour_params(behaviour)
-        behaviour_loans = prepare_loans(tape, behaviour,
-                                        master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
-                                        trustee_fee_rate=deal.collateral.trustee_fee_rate)
+    model = scenario.collateral_model(deal=deal, tape=tape, curve=curve, behaviour=behaviour)
+    if isinstance(model, BehaviourModel):
+        collateral_loans = prepare_loans(tape, model.params,
+                                         master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                                         trustee_fee_rate=deal.collateral.trustee_fee_rate)
+    else:  # the vectors read no per-loan behaviour terms
+        collateral_loans = BehaviourLoans.vectors_only(loans)
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
     stepped = np.flatnonzero(oc_target > 0)
     breach_from = (int(stepped[0]) + deal.overcollateralization.build_up_months if stepped.size
@@ -146,17 +141,10 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
                       waterfall_terms=terms, tranche_names=tuple(deal.tranche_names),
-                      oc_target=oc_target, oc_breach_from=breach_from, assumptions=assumptions,
-                      behaviour=behaviour, behaviour_loans=behaviour_loans,
+                      oc_target=oc_target, oc_breach_from=breach_from, model=model,
+                      collateral_loans=collateral_loans,
                       call_rule="never" if to == "maturity" else scenario.scenario.call,
                       original_ltv=float(np.average(tape["ltv"], weights=tape["balance"])))
-
-
-def _multiplier_vector(spec, n_periods: int) -> np.ndarray:
-    """A scenario multiplier (value from a month on) as a per-period vector."""
-    vector = np.ones(n_periods)
-    vector[spec.from_month - 1:] = spec.value
-    return vector
 
 
 # -- one chunk ----------------------------------------------------------------
@@ -171,22 +159,12 @@ def project_collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray
     """
     from dataclasses import fields
 
-    from stress.pool_paths import Multipliers, project_pool_paths
+    from stress.pool_paths import project_pool_paths
 
     n = ctx.n_periods if n_periods is None else int(n_periods)
     rates = lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
-    mode = ctx.scenario.behaviour.mode
-    if mode == "vectors":
-        flows = project_pool_paths(ctx.loans, rates, None, None, n_periods=n, vectors=ctx.assumptions)
-    else:
-        b = ctx.scenario.behaviour
-        multipliers = None
-        if mode == "scaled":
-            multipliers = Multipliers(prepayment=_multiplier_vector(b.prepayment_multiplier, n),
-                                      default=_multiplier_vector(b.default_multiplier, n),
-                                      severity=_multiplier_vector(b.severity_multiplier, n))
-        flows = project_pool_paths(ctx.behaviour_loans, rates, hpi, ctx.behaviour, n_periods=n,
-                                   vectors=multipliers, rounding=ctx.deal.collateral.rate_rounding)
+    flows = project_pool_paths(ctx.collateral_loans, rates, hpi, ctx.model, n_periods=n,
+                               rounding=ctx.deal.collateral.rate_rounding)
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 

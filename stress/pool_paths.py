@@ -2,25 +2,30 @@
 
 :func:`project_pool_paths` validates the inputs, lays them out with paths as
 the last axis and runs :func:`stress.kernels.collateral_paths._project_pool_paths`
-(whose module docstring states the conventions). A scenario uses
+(whose module docstring states the conventions). The collateral model
+(:mod:`stress.collateral_model`) is
 
-- the vectors: ``behaviour=None, vectors=Assumptions(...)`` (mode 0; equals
-  :func:`stress.pool.project_pool` path by path);
-- the behaviour models: ``behaviour=BehaviourParams, vectors=None`` (mode 1);
-- the models scaled by vectors: ``behaviour=BehaviourParams,
-  vectors=Multipliers(...)`` (mode 2), e.g. default hazard x 2 from month 12:
-  ``Multipliers(default=[1.0] * 11 + [2.0])``.
+- a :class:`~stress.collateral_model.VectorModel`: SMM, MDR and severity
+  vectors (equals :func:`stress.pool.project_pool` path by path);
+- a :class:`~stress.collateral_model.BehaviourModel`: the behaviour models,
+  optionally scaled by :class:`~stress.collateral_model.Multipliers`, e.g.
+  default hazard x 2 from month 12: ``Multipliers(default=[1.0] * 11 + [2.0])``.
+
+:func:`_kernel_behaviour` is the one place that turns a model into the
+kernel's arrays (its mode, the SMM / MDR / severity vectors or multipliers,
+the servicing terms and the coefficients).
 
 Examples
 --------
 >>> import numpy as np
 >>> from stress.behaviour.params import load_behaviour
+>>> from stress.collateral_model import BehaviourModel
 >>> from stress.collateral.reference_pool import reference_tape
 >>> from stress.rates.curves import forward_curve
 >>> tape = reference_tape().iloc[:50]
 >>> rates = forward_curve().rates[None, :, :120]                  # one path
 >>> hpi = base_hpi(1, 120, drift=0.05)
->>> cf = project_pool_paths(tape, rates, hpi, load_behaviour(), n_periods=120)
+>>> cf = project_pool_paths(tape, rates, hpi, BehaviourModel(load_behaviour()), n_periods=120)
 >>> cf.prepayment.shape
 (1, 120)
 """
@@ -33,14 +38,15 @@ import numpy as np
 import pandas as pd
 
 from stress import conventions
-from stress.assumptions import Assumptions, reference_collateral
+from stress.assumptions import reference_collateral
 from stress.behaviour.params import BehaviourParams
 from stress.behaviour.prep import REGIONS, BehaviourLoans, coefficients, prepare_loans
 from stress.collateral.schema import INDICES
+from stress.collateral_model import BehaviourModel, CollateralModel, Multipliers, VectorModel
 from stress.errors import ScenarioError
 from stress.pool import LoanArrays, PoolFlows
 
-__all__ = ["Multipliers", "PathCashflows", "project_pool_paths", "base_hpi"]
+__all__ = ["PathCashflows", "project_pool_paths", "base_hpi"]
 
 
 def _per_period(name: str, value, n_paths: int, n_periods: int) -> np.ndarray:
@@ -61,19 +67,6 @@ def _per_period(name: str, value, n_paths: int, n_periods: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ScenarioError(f"Multipliers.{name}: must be finite and >= 0")
     return np.broadcast_to(arr, (n_paths, n_periods))
-
-
-@dataclass(frozen=True)
-class Multipliers:
-    """Scenario multiples of the model SMM, MDR and severity (mode 2).
-
-    Each is a float, a per-period sequence (element ``i`` for period ``i + 1``;
-    a short one holds its last value) or an array ``(1 or p, t)`` [multiple, >= 0].
-    """
-
-    prepayment: object = 1.0
-    default: object = 1.0
-    severity: object = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,18 +137,17 @@ def _path_array(name, value, n_paths_hint, rows, min_months) -> np.ndarray:
     return arr
 
 
-def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourParams | None, *, n_periods: int,
-                       vectors: Assumptions | Multipliers | None = None,
+def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, *, n_periods: int,
                        rounding: float | None = None) -> PathCashflows:
     """Project the pool on every path.
 
     Parameters
     ----------
     loans_or_tape : pandas.DataFrame, BehaviourLoans or LoanArrays
-        A validated tape (prepared with ``behaviour``'s coefficients and the
+        A validated tape (prepared with the model's coefficients and the
         reference deal's fee rates), prepared loans
-        (:func:`stress.behaviour.prep.prepare_loans`), or, for vectors only,
-        :class:`~stress.pool.LoanArrays`.
+        (:func:`stress.behaviour.prep.prepare_loans`), or, for a
+        :class:`~stress.collateral_model.VectorModel` only, :class:`~stress.pool.LoanArrays`.
     index_rates : array_like, shape (p, 4, >= n_periods) or (4, m)
         Index paths [annual, decimal], rows LIBOR_1M, LIBOR_6M, LIBOR_12M,
         CMT_1Y; an adjustment at month ``a`` observes column ``a - 1``; the
@@ -163,94 +155,66 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
     hpi : array_like, shape (p, r, >= n_periods) or None
         Home-price index per path and region (:data:`stress.behaviour.prep.REGIONS`),
         1.0 at month 0; column ``i`` is the start of period ``i + 1``. May be
-        None with vectors only.
-    behaviour : BehaviourParams or None
-        The models; None = vectors only.
+        None with a VectorModel only.
+    model : VectorModel or BehaviourModel
+        The collateral model (:mod:`stress.collateral_model`).
     n_periods : int
         Months to project [1..600].
-    vectors : Assumptions or Multipliers, optional
-        With ``behaviour=None`` an :class:`~stress.assumptions.Assumptions`
-        (mode 0); with models, None (mode 1) or :class:`Multipliers` (mode 2).
     rounding : float, optional
         The deal's ARM rate rounding increment (``[collateral].rate_rounding``)
-        [decimal]. Default: the Assumptions' in mode 0, the reference deal
-        file's with the models.
+        [decimal]. Default: the VectorModel's Assumptions', the reference deal
+        file's with a BehaviourModel.
 
     Returns
     -------
     PathCashflows
         Arrays ``(p, n_periods)``.
     """
-    from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, MODE_MODELS, MODE_SCALED, MODE_VECTORS, \
-        N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, _project_pool_paths
+    from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, \
+        _project_pool_paths
     from stress.servicing import purchase_share
     from stress.behaviour.logistic import LOGISTIC_TABLE
-    from stress.behaviour.prepayment import mortgage_rate
 
     if isinstance(n_periods, bool) or not isinstance(n_periods, (int, np.integer)) or not 1 <= n_periods <= 600:
         raise ScenarioError(f"n_periods = {n_periods!r}: must be a whole number of months in [1, 600]")
     n_periods = int(n_periods)
-    if behaviour is None:
-        if not isinstance(vectors, Assumptions):
-            raise ScenarioError("vectors: without behaviour models an Assumptions is required (mode 0)")
-        mode = MODE_VECTORS
-    else:
-        if not isinstance(behaviour, BehaviourParams):
-            raise ScenarioError(f"behaviour: expected a BehaviourParams, got {type(behaviour).__name__}")
-        if vectors is None:
-            mode = MODE_MODELS
-        elif isinstance(vectors, Multipliers):
-            mode = MODE_SCALED
-        else:
-            raise ScenarioError(f"vectors: with behaviour models give Multipliers or None, got {type(vectors).__name__}")
+    if not isinstance(model, (VectorModel, BehaviourModel)):
+        raise ScenarioError(f"model: expected a VectorModel or BehaviourModel (stress.collateral_model), "
+                            f"got {type(model).__name__}")
+    vectors = isinstance(model, VectorModel)
 
     if isinstance(loans_or_tape, pd.DataFrame):
-        bl = prepare_loans(loans_or_tape, behaviour if behaviour is not None else BehaviourParams())
+        bl = prepare_loans(loans_or_tape, BehaviourParams() if vectors else model.params)
     elif isinstance(loans_or_tape, BehaviourLoans):
         bl = loans_or_tape
-    elif isinstance(loans_or_tape, LoanArrays) and mode == MODE_VECTORS:
+    elif isinstance(loans_or_tape, LoanArrays) and vectors:
         bl = BehaviourLoans.vectors_only(loans_or_tape)
     else:
         raise ScenarioError("loans_or_tape: expected a tape DataFrame or BehaviourLoans "
-                            "(LoanArrays only with vectors)")
+                            "(LoanArrays only with a VectorModel)")
     loans = bl.loans
 
-    need = n_periods if mode != MODE_VECTORS else max(n_periods - 1, 1)
+    # the models read the prevailing mortgage rate of period index n - 1 (column n - 1); the vectors do not
+    need = max(n_periods - 1, 1) if vectors else n_periods
     rates = _path_array("index_rates", index_rates, 0, len(INDICES), need)
     n_paths = rates.shape[0]
     used = np.unique(loans.index_id)
     if used.size and not np.all(np.isfinite(rates[:, used, :need])):
         raise ScenarioError("index_rates: missing or non-finite values within the horizon for an index in use")
-    if mode == MODE_VECTORS and hpi is None:
+    if vectors and hpi is None:
         hpi_arr = np.ones((n_paths, len(REGIONS), n_periods))
     else:
         hpi_arr = _path_array("hpi", hpi, n_paths, len(REGIONS), n_periods)
         if not np.all(np.isfinite(hpi_arr[:, :, :n_periods])) or np.any(hpi_arr[:, :, :n_periods] <= 0):
             raise ScenarioError("hpi: must be finite and > 0 within the horizon")
 
-    if mode == MODE_VECTORS:
-        wa_age = loans.wa_age
-        smm_v = np.broadcast_to(vectors.smm(n_periods, wa_age=wa_age), (n_paths, n_periods))
-        mdr_v = np.broadcast_to(vectors.mdr(n_periods, wa_age=wa_age), (n_paths, n_periods))
-        sev_v = np.broadcast_to(vectors.severity_vector(n_periods), (n_paths, n_periods))
-        lag, advancing, options = vectors.liquidation_lag, vectors.advancing, vectors.servicer_options
-        rounding = vectors.rounding if rounding is None else rounding
-        coef = coefficients(BehaviourParams())
-        mrate = np.zeros((n_paths, n_periods))
-    else:
-        mult = vectors if mode == MODE_SCALED else Multipliers()
-        smm_v = _per_period("prepayment", mult.prepayment, n_paths, n_periods)
-        mdr_v = _per_period("default", mult.default, n_paths, n_periods)
-        sev_v = _per_period("severity", mult.severity, n_paths, n_periods)
-        sv = behaviour.servicing
-        lag, advancing, options = sv.liquidation_lag, sv.advancing, sv.options
-        rounding = reference_collateral().rate_rounding if rounding is None else rounding
-        coef = coefficients(behaviour)
-        mrate = mortgage_rate(rates[:, :, :n_periods], behaviour)
+    k = _kernel_behaviour(model, loans, rates, n_paths, n_periods)
+    rounding = k.rounding if rounding is None else rounding
+    options = model.servicer_options
 
     t_ = lambda a: np.ascontiguousarray(np.moveaxis(a, 0, -1))  # noqa: E731  (p, ...) -> (..., p)
     out = np.zeros((n_paths, n_periods, N_COLUMNS))
-    inputs = (t_(rates), t_(mrate), t_(hpi_arr[:, :, :n_periods]), t_(smm_v), t_(mdr_v), t_(sev_v))
+    inputs = (t_(rates), t_(k.mortgage_rate), t_(hpi_arr[:, :, :n_periods]), t_(k.smm), t_(k.mdr), t_(k.severity))
 
     def run(purchase):
         _project_pool_paths(
@@ -260,9 +224,9 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
             loans.master_servicing_fee_rate, loans.trustee_fee_rate,
             loans.age, bl.region_id, bl.inv_value, bl.default_static, bl.mi_coverage, bl.penalty_months,
             bl.spike_reset, *inputs,
-            coef, LOGISTIC_TABLE,
-            mode, int(lag), bool(advancing), float(rounding), options.kernel_array(), purchase,
-            out,
+            k.coef, LOGISTIC_TABLE,
+            k.mode, int(model.liquidation_lag), bool(model.advancing), float(rounding), options.kernel_array(),
+            purchase, out,
         )
 
     run(np.zeros((n_periods, n_paths)))
@@ -271,3 +235,49 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
                                out[:, :, OUT_PERFORMING_BEGIN])
         run(t_(share))
     return PathCashflows(**{name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(OUTPUT_NAMES)})
+
+
+@dataclass(frozen=True)
+class _KernelBehaviour:
+    """A collateral model as the kernel's arrays: each (p, t) but ``coef`` (the coefficient vector)."""
+
+    mode: int
+    smm: np.ndarray
+    mdr: np.ndarray
+    severity: np.ndarray
+    mortgage_rate: np.ndarray
+    coef: np.ndarray
+    rounding: float
+
+
+def _kernel_behaviour(model: CollateralModel, loans: LoanArrays, rates: np.ndarray, n_paths: int,
+                      n_periods: int) -> _KernelBehaviour:
+    """The one translation of a collateral model into the collateral kernel's behaviour arrays.
+
+    A VectorModel hands the kernel SMM, MDR and severity vectors (the kernel's
+    mode 0: severity is the loss share of the liquidation month); a
+    BehaviourModel hands it the coefficients and, as vectors, the multiples of
+    the model SMM, MDR and severity (mode 1 without multipliers, every multiple
+    1.0; mode 2 with them).
+    """
+    from stress.kernels.collateral_paths import MODE_MODELS, MODE_SCALED, MODE_VECTORS
+    from stress.behaviour.prepayment import mortgage_rate
+
+    if isinstance(model, VectorModel):
+        a = model.assumptions
+        wa_age = loans.wa_age
+        return _KernelBehaviour(
+            mode=MODE_VECTORS,
+            smm=np.broadcast_to(a.smm(n_periods, wa_age=wa_age), (n_paths, n_periods)),
+            mdr=np.broadcast_to(a.mdr(n_periods, wa_age=wa_age), (n_paths, n_periods)),
+            severity=np.broadcast_to(a.severity_vector(n_periods), (n_paths, n_periods)),
+            mortgage_rate=np.zeros((n_paths, n_periods)), coef=coefficients(BehaviourParams()),
+            rounding=a.rounding)
+    mult = model.multipliers if model.multipliers is not None else Multipliers()
+    return _KernelBehaviour(
+        mode=MODE_MODELS if model.multipliers is None else MODE_SCALED,
+        smm=_per_period("prepayment", mult.prepayment, n_paths, n_periods),
+        mdr=_per_period("default", mult.default, n_paths, n_periods),
+        severity=_per_period("severity", mult.severity, n_paths, n_periods),
+        mortgage_rate=mortgage_rate(rates[:, :, :n_periods], model.params), coef=coefficients(model.params),
+        rounding=reference_collateral().rate_rounding)

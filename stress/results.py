@@ -17,6 +17,7 @@ import xarray as xr
 
 import stress
 from stress import conventions
+from stress.collateral_model import BehaviourModel
 from stress.scenario import Scenario
 from stress.variables import create_dataset
 
@@ -122,6 +123,8 @@ def result_coords(ctx: RunContext, path_ids: np.ndarray) -> dict:
 def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
     """A run's provenance as Dataset attributes: scenario, behaviour, deal, tape, seed, chunking."""
     s = ctx.scenario
+    # the behaviour coefficients a model run used (a vector run has none)
+    behaviour_json = ctx.model.params.model_dump_json() if isinstance(ctx.model, BehaviourModel) else ""
     return {
         "title": f"{ctx.deal.deal.name}: Monte Carlo results, scenario {s.name}",
         "scenario": s.name,
@@ -129,9 +132,8 @@ def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "scenario_file": s.path,
         "scenario_json": s.model_dump_json(),
         "scenario_hash": scenario_hash(s),
-        "behaviour_json": ctx.behaviour.model_dump_json() if ctx.behaviour is not None else "",
-        "behaviour_hash": (hashlib.sha256(ctx.behaviour.model_dump_json().encode()).hexdigest()
-                           if ctx.behaviour is not None else ""),
+        "behaviour_json": behaviour_json,
+        "behaviour_hash": hashlib.sha256(behaviour_json.encode()).hexdigest() if behaviour_json else "",
         "deal": ctx.deal.deal.name,
         "deal_file": ctx.deal.source,
         "tape_hash": tape_hash(ctx.tape),

@@ -188,6 +188,39 @@ class Scenario(_Section):
             return self.servicing_assumptions().liquidation_lag
         return self.behaviour_params(behaviour).servicing.liquidation_lag
 
+    def collateral_model(self, *, deal, tape=None, curve=None, behaviour=None):
+        """The run's collateral model (:mod:`stress.collateral_model`), built from ``[behaviour]``.
+
+        The one place that reads ``mode``: ``"vectors"`` gives a
+        :class:`~stress.collateral_model.VectorModel` (the ARM rate rounding and
+        the pricing speed behind ``"PPC"`` set from ``deal``), ``"models"`` a
+        :class:`~stress.collateral_model.BehaviourModel`, ``"scaled"`` one with
+        the scenario's :class:`~stress.collateral_model.Multipliers`.
+
+        Parameters
+        ----------
+        deal : stress.deal.Deal
+            The deal the run projects.
+        tape, curve : optional
+            The pool and the curve, needed by a rating-style cumulative-default stress.
+        behaviour : stress.behaviour.params.BehaviourParams, optional
+            Replaces the parameters file the scenario names (models only).
+        """
+        from stress.collateral_model import BehaviourModel, Multipliers, VectorModel
+
+        b = self.behaviour
+        if b.mode == "vectors":
+            return VectorModel(replace(self.assumptions(tape=tape, deal=deal, curve=curve),
+                                       rounding=deal.collateral.rate_rounding,
+                                       pricing_speed_cpr=deal.collateral.pricing_speed_cpr))
+        multipliers = None
+        if b.mode == "scaled":
+            multipliers = Multipliers.from_month(
+                prepayment=(b.prepayment_multiplier.value, b.prepayment_multiplier.from_month),
+                default=(b.default_multiplier.value, b.default_multiplier.from_month),
+                severity=(b.severity_multiplier.value, b.severity_multiplier.from_month))
+        return BehaviourModel(self.behaviour_params(behaviour), multipliers)
+
     def assumptions(self, *, tape=None, deal=None, curve=None):
         """Vector assumptions (:class:`stress.assumptions.Assumptions`) for ``mode = "vectors"``.
 

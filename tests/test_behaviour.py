@@ -262,12 +262,13 @@ def test_base_scenario_on_reference_pool(capsys):
     reference_pool = pytest.importorskip("stress.collateral.reference_pool",
                                          reason="the reference tape module is not built yet")
     curves = pytest.importorskip("stress.rates.curves", reason="the forward curve is not available")
+    from stress.collateral_model import BehaviourModel
     from stress.pool_paths import base_hpi, project_pool_paths
 
     n = 360
     rates = curves.forward_curve(n_months=420).rates[None, :, :n]
     hpi = base_hpi(1, n, drift=P.hpi.base_drift)
-    cf = project_pool_paths(reference_pool.reference_tape(), rates, hpi, P, n_periods=n)
+    cf = project_pool_paths(reference_pool.reference_tape(), rates, hpi, BehaviourModel(P), n_periods=n)
     cpr1 = float(cf.cpr(slice(0, 12))[0])
     cdef = float(cf.cumulative_default(60)[0])
     closs = float(cf.cumulative_loss(60)[0])
@@ -305,6 +306,7 @@ def test_pool_severity_in_the_alt_a_bust_range(fall):
     home prices flat for two years, then down ``fall`` over four and flat after: the liquidations of years
     6-10 lose 40-60%; with prices rising 5% a year they lose under 5%."""
     from stress.collateral.reference_pool import reference_tape
+    from stress.collateral_model import BehaviourModel
     from stress.pool_paths import project_pool_paths
     from stress.rates.curves import forward_curve
 
@@ -317,6 +319,6 @@ def test_pool_severity_in_the_alt_a_bust_range(fall):
     rising = 1.05 ** (np.arange(n) / 12)
     after = slice(60, 120)
     for path, low, high in ((bust, 0.40, 0.60), (rising, 0.0, 0.05)):
-        cf = project_pool_paths(tape, rates, np.broadcast_to(path, (1, 2, n)).copy(), P, n_periods=n)
+        cf = project_pool_paths(tape, rates, np.broadcast_to(path, (1, 2, n)).copy(), BehaviourModel(P), n_periods=n)
         severity = cf.realized_loss[0, after].sum() / cf.liquidated_balance[0, after].sum()
         assert low <= severity <= high

@@ -11,7 +11,8 @@ from stress.behaviour.prep import BehaviourLoans, REGIONS
 from stress.behaviour.prepayment import mortgage_rate
 from stress.kernels.collateral_paths import OUTPUT_NAMES
 from stress.pool import project_pool
-from stress.pool_paths import Multipliers, project_pool_paths
+from stress.collateral_model import BehaviourModel, Multipliers, VectorModel
+from stress.pool_paths import project_pool_paths
 from test_collateral_kernel import random_loans
 
 
@@ -62,7 +63,7 @@ def test_mode0_reproduces_project_pool_per_path_exactly(seed, n_loans, n_paths, 
     index_rates = rng.uniform(-0.005, 0.12, (n_paths, 4, max(n_periods, 2)))
     a = Assumptions(prepayment=cpr, default=cdr, severity=severity, liquidation_lag=lag, advancing=advancing,
                     rounding=rounding, **OPTION_CASES[option])
-    cf = project_pool_paths(loans, index_rates, None, None, n_periods=n_periods, vectors=a)
+    cf = project_pool_paths(loans, index_rates, None, VectorModel(a), n_periods=n_periods)
     for p in range(n_paths):
         one = project_pool(loans, index_rates[p], a, n_periods=n_periods)
         for name in OUTPUTS[:20]:
@@ -101,7 +102,7 @@ def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancin
     else:
         mult = None
         smm_v = mdr_v = sev_v = np.ones((n_paths, n_periods))
-    cf = project_pool_paths(bl, index_rates, hpi, params, n_periods=n_periods, vectors=mult)
+    cf = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, mult), n_periods=n_periods)
     ref = project_pool_paths_reference(
         bl, index_rates, mortgage_rate(index_rates, params), hpi, smm_v, mdr_v, sev_v, params,
         2 if scaled else 1, lag, advancing, 0.00125, params.servicing.options)
@@ -123,20 +124,20 @@ def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancin
 
 def test_more_paths_leave_existing_paths_unchanged():
     rng, bl, index_rates, hpi, params = _models_case(3, 6, 4, 48, 6, True, "none")
-    four = project_pool_paths(bl, index_rates, hpi, params, n_periods=48)
-    two = project_pool_paths(bl, index_rates[:2], hpi[:2], params, n_periods=48)
+    four = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params), n_periods=48)
+    two = project_pool_paths(bl, index_rates[:2], hpi[:2], BehaviourModel(params), n_periods=48)
     for name in OUTPUTS:
         np.testing.assert_array_equal(getattr(four, name)[:2], getattr(two, name), err_msg=name)
 
 
 def test_scaled_mode_with_unit_multipliers_equals_models():
     rng, bl, index_rates, hpi, params = _models_case(5, 5, 2, 40, 4, True, "none")
-    m1 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40)
-    m2 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40, vectors=Multipliers())
+    m1 = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params), n_periods=40)
+    m2 = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, Multipliers()), n_periods=40)
     for name in OUTPUTS:
         np.testing.assert_array_equal(getattr(m1, name), getattr(m2, name), err_msg=name)
     # Default hazard x 2 from month 12 raises defaults from month 12 only.
-    m3 = project_pool_paths(bl, index_rates, hpi, params, n_periods=40,
-                            vectors=Multipliers(default=[1.0] * 11 + [2.0]))
+    m3 = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, Multipliers(default=[1.0] * 11 + [2.0])),
+                            n_periods=40)
     np.testing.assert_array_equal(m3.default_balance[:, :11], m1.default_balance[:, :11])
     assert m3.default_balance[:, 11:].sum() > m1.default_balance[:, 11:].sum()

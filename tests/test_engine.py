@@ -39,7 +39,7 @@ def test_zero_volatility_equals_deterministic_engine_path_for_path(call, to):
     s = scenario(scenario={"call": call}, rates={"model": "deterministic"}, home_prices={"volatility": 0.0})
     ctx = build_context(s)
     paths, pool, bonds, called = chunk_cashflows(ctx, np.arange(2))
-    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to=to)
+    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.model.assumptions, to=to)
     for k in range(2):
         np.testing.assert_array_equal(pool["pool_balance_end"][k], det.pool.pool_balance_end)
         np.testing.assert_array_equal(bonds.balance[k], det.bonds.balance)
@@ -61,7 +61,7 @@ def test_an_economic_call_follows_the_value_of_the_loans(valuation, calls):
                  home_prices={"volatility": 0.0})
     ctx = build_context(s)
     _, pool, bonds, called = chunk_cashflows(ctx, np.arange(1))
-    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.assumptions, to="call" if calls else "maturity")
+    det = run_cashflows(ctx.deal, ctx.tape, ctx.curve, ctx.model.assumptions, to="call" if calls else "maturity")
     if calls:  # worth more than the price on the first call date: called there, as "always" would
         assert called[0] == det.call_period >= 0
     else:  # worth less: not called, the margins step up and the deal runs on as if to maturity ...

@@ -8,7 +8,8 @@ import pytest
 
 from stress.behaviour.prep import coefficients
 from stress.behaviour.prepayment import mortgage_rate
-from stress.pool_paths import Multipliers, project_pool_paths
+from stress.collateral_model import BehaviourModel, Multipliers
+from stress.pool_paths import project_pool_paths
 from test_collateral_paths import _models_case
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,12 +33,13 @@ def test_numpy_twin_equals_kernel(seed, lag, advancing, option, scaled):
                            default=rng.uniform(0.0, 5.0, (n_paths, n_periods)),
                            severity=rng.uniform(0.5, 2.0, (n_paths, n_periods)))
         kw = dict(smm_mult=mult.prepayment, mdr_mult=mult.default, sev_mult=mult.severity)
-    cf = project_pool_paths(bl, index_rates, hpi, params, n_periods=n_periods, vectors=mult)
+    cf = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, mult), n_periods=n_periods)
     options = params.servicing.options
     share = None
     if options.purchase_limit > 0:  # the cap's share from the kernel's first pass, as the Python side does
-        first = project_pool_paths(bl, index_rates, hpi, params.replace(servicing={"purchase_limit": 0.0}),
-                                   n_periods=n_periods, vectors=mult)
+        first = project_pool_paths(bl, index_rates, hpi,
+                                   BehaviourModel(params.replace(servicing={"purchase_limit": 0.0}), mult),
+                                   n_periods=n_periods)
         eligible = first.default_balance  # rule "share": every new default is eligible
         share = np.where(eligible > 0, np.minimum(1.0, options.purchase_limit * first.performing_balance_begin
                                                   / np.where(eligible > 0, eligible, 1.0)), 0.0)
@@ -66,7 +68,7 @@ def test_numpy_twin_on_reference_pool_sample():
         + rng.normal(0.0, 0.01, (n_paths, 1, 1)) * np.linspace(0, 1, n_periods)
     hpi = base_hpi(n_paths, n_periods, drift=0.03) * np.exp(rng.normal(0.0, 0.1, (n_paths, 2, 1))
                                                              * np.linspace(0, 1, n_periods))
-    cf = project_pool_paths(bl, rates, hpi, params, n_periods=n_periods)
+    cf = project_pool_paths(bl, rates, hpi, BehaviourModel(params), n_periods=n_periods)
     sv = params.servicing
     twin = project_pool_paths_numpy(bl, rates, mortgage_rate(rates, params), hpi, coefficients(params),
                                     n_periods=n_periods, lag=sv.liquidation_lag, advancing=sv.advancing,

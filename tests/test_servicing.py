@@ -128,10 +128,11 @@ def test_rate_rounding_is_the_deal_files(deal, tape, curve):
     assert 0.0 < moved.max() <= 0.000625 * (1 + 1e-9)
     # The Monte Carlo engine's kernel reads it too (the models run, rounding as passed).
     from stress.behaviour.params import BehaviourParams
+    from stress.collateral_model import BehaviourModel
     from stress.pool_paths import base_hpi, project_pool_paths
 
     rates = curve.rates[None, :, :72]
-    flows = {r: project_pool_paths(tape, rates, base_hpi(1, 72, drift=0.0), BehaviourParams(), n_periods=72,
+    flows = {r: project_pool_paths(tape, rates, base_hpi(1, 72, drift=0.0), BehaviourModel(BehaviourParams()), n_periods=72,
                                    rounding=r) for r in (0.0, 0.00125)}
     assert np.abs(flows[0.00125].wac - flows[0.0].wac).max() > 0.0
 

@@ -44,11 +44,12 @@ def scaled_params(params: BehaviourParams, prepayment_scale: float, default_scal
 
 def pool_figures(loans, index_rates, hpi, params, *, n_periods) -> tuple[float, float]:
     """(lifetime CPR, cumulative loss over ``n_periods``), each the mean over paths."""
+    from stress.collateral_model import BehaviourModel
     from stress.pool_paths import project_pool_paths
 
     if isinstance(loans, BehaviourLoans):
         raise ScenarioError("pool_figures: give the tape (the per-loan default constant depends on the params)")
-    cf = project_pool_paths(prepare_loans(loans, params), index_rates, hpi, params, n_periods=n_periods)
+    cf = project_pool_paths(prepare_loans(loans, params), index_rates, hpi, BehaviourModel(params), n_periods=n_periods)
     return float(cf.lifetime_cpr().mean()), float(cf.cumulative_loss().mean())
 
 
