@@ -24,6 +24,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from itertools import product
 
 import numpy as np
@@ -32,6 +33,7 @@ import pandas as pd
 from stress import conventions
 from stress.assumptions import Assumptions
 from stress.cashflows import run_cashflows
+from stress.errors import ScenarioError
 from stress.rates.curves import CurveSet
 
 #: A class has lost principal when its write-down exceeds this [USD] (one threshold for the package).
@@ -160,6 +162,7 @@ def implied_ratings(deal, tape, *, scenarios=RATING_SCENARIOS) -> pd.DataFrame:
         loss [fraction of original balance] under it, and ``implied_rating``
         (the rating label of the strongest stress passed, or ``"below <last>"``).
     """
+    from stress.collateral_model import VectorModel
     from stress.scenario import load_scenario
 
     losses = {}
@@ -167,8 +170,11 @@ def implied_ratings(deal, tape, *, scenarios=RATING_SCENARIOS) -> pd.DataFrame:
     for name in scenarios:
         scenario = load_scenario(name)
         curve = scenario.rates.load_curve(max(420, int(tape["remaining_term"].max()) + 130))
-        assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
-        run = run_cashflows(deal, tape, curve, assumptions, to=scenario.scenario.to)
+        model = scenario.collateral_model(deal=deal, tape=tape, curve=curve)
+        if not isinstance(model, VectorModel):  # the deterministic run projects vectors only
+            raise ScenarioError(f"scenario file {Path(scenario.path).name}: behaviour.mode = "
+                                f"{scenario.behaviour.mode!r}: a rating stress must be 'vectors'")
+        run = run_cashflows(deal, tape, curve, model.assumptions, to=scenario.scenario.to)
         end = run.last_period
         original = np.array([t.balance for t in deal.tranches])
         lost = run.bonds.principal_lost(end) / original

@@ -271,8 +271,8 @@ def rating_stress_table(deal, tape: pd.DataFrame, criteria: RatingCriteria | Non
                               "default_timing": tm.default_timing, "severity": severity,
                               "liquidation_lag": tm.liquidation_lag, "advancing": tm.advancing},
             }, source=criteria.path or "<criteria>")
-            assumptions = scenario.assumptions(tape=tape, deal=deal, curve=curve)
-            run = run_cashflows(deal, tape, curve, assumptions, to="maturity")  # no call credit
+            run = run_cashflows(deal, tape, curve, scenario.collateral_model(deal=deal, tape=tape, curve=curve)
+                                .assumptions, to="maturity")  # no call credit
             lost = run.bonds.principal_lost(run.last_period)
             worst = np.maximum(worst, np.where(lost > conventions.NO_LOSS_USD, lost / original, 0.0))
             realized = float(run.pool.realized_loss[: run.last_period + 1].sum() / cutoff)

@@ -64,3 +64,12 @@ def test_projection_refuses_anything_but_a_model():
     with pytest.raises(ScenarioError, match=r"Multipliers.default: shape \(3, 12\): must be \(1 or 1, >= 12\)"):
         project_pool_paths(reference_tape().iloc[:3], rates, np.ones((1, 2, 12)),
                            BehaviourModel(BehaviourParams(), Multipliers(default=np.ones((3, 12)))), n_periods=12)
+
+
+def test_a_rating_stress_refuses_a_models_scenario():
+    from stress.breakeven import implied_ratings
+    from stress.collateral.reference_pool import reference_tape
+
+    with pytest.raises(ScenarioError, match="scenario file base.toml: behaviour.mode = 'models': a rating stress "
+                                            "must be 'vectors'"):
+        implied_ratings(load_deal(), reference_tape(), scenarios=("base",))
