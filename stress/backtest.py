@@ -162,13 +162,13 @@ def backtest_paths(tape: pd.DataFrame, index_rates, hpi, params, *, start: str =
         For the fee rates and the reset look-back; default the reference deal.
     """
     from stress.behaviour.prep import prepare_loans
-    from stress.cashflows import lookback_shifted
     from stress.collateral_model import BehaviourModel
     from stress.deal import load_deal
+    from stress.mechanics import horizon, lookback_shifted
     from stress.pool_paths import project_pool_paths
 
     deal = deal or load_deal()
-    n = n_periods or int(tape["remaining_term"].max()) + params.servicing.liquidation_lag
+    n = n_periods or horizon(tape, params.servicing.liquidation_lag)
     rates = lookback_shifted(np.asarray(index_rates, dtype=np.float64)[None], deal.collateral.reset_lookback_months)
     loans = prepare_loans(tape, params, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                           trustee_fee_rate=deal.collateral.trustee_fee_rate)

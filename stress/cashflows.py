@@ -6,9 +6,12 @@ engine will for each path:
 1. the payment schedule of the deal (:mod:`stress.calendar`);
 2. every loan projected by the collateral kernel (:mod:`stress.pool`) on the
    index curves (:mod:`stress.rates.curves`);
-3. derivative contract payments on the 1M LIBOR path (:mod:`stress.derivatives`);
-4. the clean-up call date from the projected pool balance;
-5. the bond waterfall (:mod:`stress.waterfall`);
+3. the deal mechanics both runs share (:mod:`stress.mechanics`): the reset
+   look-back, the Derivative Contracts' schedules, the clean-up call date
+   from the projected pool balance and the waterfall's inputs;
+4. the bond waterfall (:mod:`stress.waterfall`), which settles the contracts
+   on the 1M LIBOR path (:mod:`stress.derivatives`);
+5. the cash-flow table and the per-class summary;
 6. bond analytics per class (:mod:`stress.analytics`).
 
 Conventions
@@ -39,11 +42,11 @@ from stress import analytics, conventions
 from stress.assumptions import Assumptions
 from stress.calendar import Schedule, payment_schedule
 from stress.deal import Deal
-from stress.derivatives import DerivativeContract
 from stress.errors import ScenarioError
-from stress.pool import PoolCashflows, loan_arrays, principal_remittance, project_pool
+from stress.mechanics import bond_inputs, clean_up_call_period, horizon, lookback_shifted, stepup_period
+from stress.pool import PoolCashflows, loan_arrays, project_pool
 from stress.rates.curves import CurveSet
-from stress.waterfall import WaterfallInputs, WaterfallResult, run_waterfall
+from stress.waterfall import WaterfallResult, run_waterfall
 
 @dataclass(frozen=True)
 class CashflowRun:
@@ -208,52 +211,6 @@ class CashflowRun:
         return period_cdr(p.liquidated_balance, p.pool_balance_begin)
 
 
-def horizon(tape: pd.DataFrame, assumptions: Assumptions) -> int:
-    """Periods a run needs: the longest remaining term plus the liquidation lag [months]."""
-    return int(tape["remaining_term"].max()) + assumptions.liquidation_lag
-
-
-def lookback_shifted(rates: np.ndarray, lookback: int) -> np.ndarray:
-    """Curve columns as the kernel reads them (column ``a - 1`` for an adjustment at month ``a``).
-
-    The kernel's convention is a one-month look-back; a deal with a longer one
-    sees older values (columns shift right), a zero look-back the same month's.
-    Works on (4, m) curves and (p, 4, m) path sets alike (months last).
-    """
-    shift = lookback - 1
-    if shift == 0:
-        return rates
-    if shift > 0:
-        return np.concatenate([np.repeat(rates[..., :1], shift, axis=-1), rates[..., :-shift]], axis=-1)
-    return rates[..., 1:]
-
-
-def deal_contracts(deal: Deal, schedule: Schedule) -> list[DerivativeContract]:
-    """The deal file's derivative contracts with their notional on each payment date."""
-    contracts = []
-    for d in deal.derivatives:
-        rate = d.fixed_rate if d.kind == "swap" else d.strike
-        contracts.append(DerivativeContract(kind=d.kind, notional=d.notional_schedule_on(schedule.unadjusted_dates),
-                                            strike=rate, upper_strike=d.upper_strike, name=d.name))
-    return contracts
-
-
-def clean_up_call_period(deal: Deal, schedule: Schedule, pool_balance_prior: np.ndarray) -> int:
-    """0-based index of the first payment date on which the clean-up call may be exercised (-1: never).
-
-    ``pool_balance_prior`` is the pool balance as of the end of the prior Due
-    Period for each payment date (the balance the Available Funds Rate uses).
-    """
-    call = deal.clean_up_call
-    threshold = call.pool_fraction * deal.collateral.cutoff_balance
-    by_balance = np.flatnonzero(pool_balance_prior <= threshold + 1e-6)
-    by_date = schedule.period_of(call.date)
-    candidates = [int(by_balance[0])] if by_balance.size else []
-    if by_date < schedule.n_periods:
-        candidates.append(by_date)
-    return min(candidates) if candidates else -1
-
-
 def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: Assumptions, *,
                   to: Literal["call", "maturity"] = "call", n_periods: int | None = None) -> CashflowRun:
     """Run the deal once, deterministically.
@@ -284,7 +241,7 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
     assumptions = replace(assumptions, rounding=deal.collateral.rate_rounding,
                           pricing_speed_cpr=deal.collateral.pricing_speed_cpr)
     if n_periods is None:
-        n_periods = horizon(tape, assumptions)
+        n_periods = horizon(tape, assumptions.liquidation_lag)
     if to not in ("call", "maturity"):
         raise ScenarioError(f"to = {to!r}: must be 'call' or 'maturity'")
     if curve.n_months < n_periods:
@@ -299,80 +256,11 @@ def run_cashflows(deal: Deal, tape: pd.DataFrame, curve: CurveSet, assumptions: 
 
     libor = np.ascontiguousarray(curve.libor_1m[:n_periods])
     call_period = clean_up_call_period(deal, schedule, pool.pool_balance_begin)
+    call_rule = "always" if to == "call" else "never"
     inputs = bond_inputs(deal, schedule, pool, libor, oc_target=deal.oc_target_on(schedule.unadjusted_dates),
-                         stepup_period=(call_period + 1 if (to == "maturity" and call_period >= 0) else n_periods),
-                         call_period=call_period, call_rule="always" if to == "call" else "never")
+                         stepup_period=stepup_period(call_period, call_rule, n_periods),
+                         call_period=call_period, call_rule=call_rule)
     bonds = run_waterfall(inputs)
     derivative_net = bonds.derivative_payment.sum(axis=-1)
     return CashflowRun(deal, schedule, pool, bonds, libor, derivative_net, call_period, to,
                        assumptions, curve.name)
-
-
-def waterfall_terms(deal: Deal, schedule: Schedule) -> dict:
-    """The deal's coupon rules and Derivative Contracts as :class:`WaterfallInputs` keywords.
-
-    One place for what the deterministic run and the Monte Carlo engine both
-    hand the waterfall from the deal file, so the two cannot drift apart.
-    """
-    c = deal.coupon
-    return dict(coupon_cap=c.fixed_cap, afr_day_count_numerator=float(c.afr_day_count_numerator),
-                basis_risk_carry_interest=c.basis_risk_carry_interest,
-                shortfall_carry_interest=c.shortfall_carry_interest,
-                contracts=tuple(deal_contracts(deal, schedule)))
-
-
-def bond_inputs(deal: Deal, schedule: Schedule, pool, libor: np.ndarray, *, oc_target: np.ndarray,
-                stepup_period, call_period, call_rule: str, pool_value: np.ndarray | None = None,
-                terms: dict | None = None) -> WaterfallInputs:
-    """What the bond waterfall is handed: the deal's classes and terms plus the pool's cash flows.
-
-    The one assembly of :class:`~stress.waterfall.WaterfallInputs`, used by the
-    deterministic run (:func:`run_cashflows`, one path) and the Monte Carlo
-    engine (:func:`stress.engine.chunk_cashflows`, a chunk of paths).
-
-    Parameters
-    ----------
-    deal, schedule
-        The deal and its payment dates.
-    pool : PoolFlows or dict of numpy.ndarray
-        Collateral cash flows [USD], (t,) or (p, t).
-    libor : numpy.ndarray
-        One-month LIBOR per payment date [annual, decimal], (t,) or (p, t).
-    oc_target : numpy.ndarray
-        Required overcollateralization per payment date [USD].
-    stepup_period, call_period : int or numpy.ndarray
-        0-based period from which margins step up, and of the first possible clean-up call (-1: none).
-    call_rule : str
-        ``"always"``, ``"economic"`` or ``"never"`` (:attr:`WaterfallInputs.call_rule`).
-    pool_value : numpy.ndarray, optional
-        The pool's value for an economic call [USD], (p, t).
-    terms : dict, optional
-        :func:`waterfall_terms` of the deal, when the caller computed it once for many chunks.
-    """
-    get = pool.__getitem__ if isinstance(pool, dict) else lambda name: getattr(pool, name)  # noqa: E731
-    begin = get("pool_balance_begin")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        net_rate = np.where(begin > 0, get("net_rate_balance") / begin, 0.0)
-    tranche = deal.tranche_arrays()
-    return WaterfallInputs(
-        original_balance=tranche["balance"],
-        margin=tranche["margin"],
-        stepup_multiple=tranche["step_up_multiple"],
-        writedown_rank=tranche["writedown_order"] - 1,
-        libor_1m=libor,
-        accrual_days=schedule.accrual_days.astype(np.float64),
-        net_interest=get("net_interest"),
-        principal_remittance=principal_remittance(pool),
-        realized_loss=get("realized_loss"),
-        pool_balance_prior=begin,
-        pool_balance_end=get("pool_balance_end"),
-        net_mortgage_rate=net_rate,
-        derivative_net=np.zeros(schedule.n_periods),  # the contracts settle inside the waterfall (notional cap)
-        oc_target=oc_target,
-        **(waterfall_terms(deal, schedule) if terms is None else terms),
-        stepup_period=stepup_period,
-        call_period=call_period,
-        call_rule=call_rule,
-        pool_value=pool_value,
-        tranche_names=tuple(deal.tranche_names),
-    )

@@ -55,10 +55,11 @@ import xarray as xr
 
 from stress.behaviour.prep import BehaviourLoans, prepare_loans
 from stress.calendar import Schedule, payment_schedule
-from stress.cashflows import bond_inputs, clean_up_call_period, lookback_shifted, waterfall_terms
 from stress.collateral_model import BehaviourModel, CollateralModel
 from stress.deal import Deal, load_deal
 from stress.errors import ScenarioError, StressInputError
+from stress.mechanics import (bond_inputs, clean_up_call_period, collateral_horizon, horizon, lookback_shifted,
+                              oc_breach_from, stepup_period, waterfall_terms)
 from stress.pool import LoanArrays, loan_arrays
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
@@ -90,7 +91,7 @@ class RunContext:
     n_periods: int
     to: str
     seed: int
-    waterfall_terms: dict  # coupon rules and Derivative Contracts (stress.cashflows.waterfall_terms)
+    waterfall_terms: dict  # coupon rules and Derivative Contracts (stress.mechanics.waterfall_terms)
     tranche_names: tuple[str, ...]
     oc_target: np.ndarray
     oc_breach_from: int  # 0-based period index from which OC breaches count
@@ -120,8 +121,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     to = to or scenario.scenario.to
     if to not in ("call", "maturity"):
         raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
-    lag = scenario.liquidation_lag(behaviour)
-    n_periods = int(tape["remaining_term"].max()) + lag
+    n_periods = horizon(tape, scenario.liquidation_lag(behaviour))
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
     loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
@@ -135,13 +135,10 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     else:  # the vectors read no per-loan behaviour terms
         collateral_loans = BehaviourLoans.vectors_only(loans)
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
-    stepped = np.flatnonzero(oc_target > 0)
-    breach_from = (int(stepped[0]) + deal.overcollateralization.build_up_months if stepped.size
-                   else n_periods)
     return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
                       waterfall_terms=terms, tranche_names=tuple(deal.tranche_names),
-                      oc_target=oc_target, oc_breach_from=breach_from, model=model,
+                      oc_target=oc_target, oc_breach_from=oc_breach_from(deal, oc_target, n_periods), model=model,
                       collateral_loans=collateral_loans,
                       call_rule="never" if to == "maturity" else scenario.scenario.call,
                       original_ltv=float(np.average(tape["ltv"], weights=tape["balance"])))
@@ -168,25 +165,6 @@ def project_collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 
-def collateral_horizon(ctx: RunContext) -> int:
-    """Months of collateral a chunk needs: all of them, or in a to-call run those up to the call date.
-
-    The clean-up call is exercised on the first payment date the pool is at
-    most 25% of its cut-off balance *or on the call date* (February 2014 for
-    the reference deal), whichever comes first; so a to-call run never reads
-    a collateral month after the call date: the waterfall stops at the call,
-    the per-path results are masked after it, and the call date still wins
-    when the pool stays above the threshold (the zero-padded months come
-    later). Cutting the projection there (about 122 of 372 months) leaves
-    every result bit for bit the same and saves two thirds of the kernel time.
-    """
-    n = ctx.n_periods
-    if ctx.call_rule != "always":  # an economic call may come after the call date; no call: all months
-        return n
-    by_date = ctx.schedule.period_of(ctx.deal.clean_up_call.date)
-    return n if by_date >= n - 1 else int(by_date) + 1
-
-
 def simulate_chunk(ctx: RunContext, path_ids: np.ndarray) -> dict[str, np.ndarray]:
     """Run paths ``path_ids`` end to end and return the per-path result arrays.
 
@@ -203,7 +181,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
 
     ``after_call=False`` (what :func:`simulate_chunk` uses) leaves the pool's
     months after the latest possible call date of a to-call run at zero
-    instead of projecting them (see :func:`collateral_horizon`): the bonds,
+    instead of projecting them (see :func:`stress.mechanics.collateral_horizon`): the bonds,
     the call dates and every reduced result are the same, bit for bit.
 
     ``pool`` is a dict of (p, t) collateral arrays, ``bonds`` the
@@ -215,7 +193,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
                            n_months=n + 1, curve=ctx.curve)
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)  # regions as stress.behaviour.prep.REGIONS
     p = len(path_ids)
-    n_pool = n if after_call else collateral_horizon(ctx)
+    n_pool = n if after_call else collateral_horizon(ctx.deal, ctx.schedule, n, ctx.call_rule)
     pool = project_collateral(ctx, paths.index_rates, hpi, n_pool)
     if n_pool < n:  # months after the latest possible call: never read (see collateral_horizon)
         pool = {name: np.concatenate([x, np.zeros((p, n - n_pool))], axis=1) for name, x in pool.items()}
@@ -232,8 +210,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
                            rate_duration_years=v.rate_duration_years, liquidation_cost=v.liquidation_cost,
                            original_ltv=ctx.original_ltv)
     inputs = bond_inputs(ctx.deal, ctx.schedule, pool, libor, oc_target=ctx.oc_target, terms=ctx.waterfall_terms,
-                         # margins step up after the first call date unless the call was exercised on it
-                         stepup_period=np.where((rule != "always") & (first_call >= 0), first_call + 1, n),
+                         stepup_period=stepup_period(first_call, rule, n),
                          call_period=first_call, call_rule=rule, pool_value=value)
     bonds = run_waterfall(inputs)
     exercised = bonds.call_exercised > 0

@@ -236,7 +236,7 @@ class Scenario(_Section):
 
     def _cumulative_default_cdr(self, tape, deal, curve):
         from stress.assumptions import Assumptions
-        from stress.cashflows import lookback_shifted, horizon
+        from stress.mechanics import horizon, lookback_shifted
         from stress.pool import loan_arrays, project_pool
         from stress.stresses import cdr_vector_for_cumulative_default
 
@@ -246,7 +246,7 @@ class Scenario(_Section):
         if b.default_timing is None:
             raise ScenarioError(f"scenario file {Path(self.path).name}: behaviour.default_timing: missing "
                                 "(required with cumulative_default)")
-        n = horizon(tape, self.servicing_assumptions())
+        n = horizon(tape, self.servicing_assumptions().liquidation_lag)
         loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                             trustee_fee_rate=deal.collateral.trustee_fee_rate)
         rates = lookback_shifted(curve.rates, deal.collateral.reset_lookback_months)
