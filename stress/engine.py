@@ -501,7 +501,7 @@ def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_path
 
 #: Modules whose kernels a Monte Carlo run calls.
 _RUN_KERNEL_MODULES = ("stress.kernels.collateral_paths", "stress.kernels.waterfall", "stress.kernels.derivatives",
-                       "stress.rates.hull_white", "stress.rates.home_prices", "stress.rates.indices")
+                       "stress.kernels.rates", "stress.kernels.home_prices")
 
 
 def _kernels_to_compile() -> bool:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference.rates_reference import index_rates as reference_indices
+from reference.rates_reference import simulate_factors as reference_factors
 from scipy.integrate import quad
 
 from stress.rates.config import ScenarioDrivers
 from stress.rates.curves import forward_curve
 from stress.rates.g2pp import G2pp
 from stress.rates.generator import generate_paths, model_grid
-from stress.rates.hull_white import HullWhite, _simulate_factors
+from stress.kernels.rates import _simulate_factors
+from stress.rates.hull_white import HullWhite
 
 SEED = 20040101
 N_MONTHS = 361  # month 360 = 30 years
@@ -108,7 +113,26 @@ def test_integral_variance_is_the_variance_of_the_integrated_factors():
     assert model.integral_variance(tau) == pytest.approx(cov[1, 1] + cov[3, 3] + 2 * cov[1, 3], rel=1e-10)
 
 
-def test_factor_kernel_matches_python_reference():
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_paths=st.integers(1, 4), n_steps=st.integers(1, 30),
+       n_factors=st.integers(1, 2), extra=st.integers(0, 2))
+def test_factor_kernel_matches_reference_twin(seed, n_paths, n_steps, n_factors, extra):
+    rng = np.random.default_rng(seed)
+    n_shocks = 2 * n_factors
+    normals = rng.standard_normal((n_paths, n_steps, n_shocks + extra))  # columns past the factors' unused
+    decay = rng.uniform(0.5, 1.0, (n_steps, n_factors))
+    bfac = rng.uniform(0.0, 0.1, (n_steps, n_factors))
+    chol = np.tril(rng.normal(0.0, 0.01, (n_steps, n_shocks, n_shocks)))  # the kernel reads the lower triangle
+    factors = np.empty((n_paths, n_factors, n_steps + 1))
+    integral = np.empty((n_paths, n_steps + 1))
+    _simulate_factors(normals, decay, bfac, chol, factors, integral)
+    want_factors, want_integral = reference_factors(normals, decay, bfac, chol)
+    # sums of ~0.01-sized terms in another order (the twin's matrix product)
+    np.testing.assert_allclose(factors, want_factors, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(integral, want_integral, rtol=1e-12, atol=1e-15)
+
+
+def test_factor_kernel_on_a_model_transition():
     rng = np.random.default_rng(3)
     model = G2pp()
     dt = rng.uniform(28, 31, size=11) / 365.25
@@ -117,14 +141,9 @@ def test_factor_kernel_matches_python_reference():
     factors = np.empty((5, 2, 12))
     integral = np.empty((5, 12))
     _simulate_factors(normals, decay, bfac, chol, factors, integral)
-    for p in range(5):
-        x, total = np.zeros(2), 0.0
-        for t in range(11):
-            shock = chol[t] @ normals[p, t, :4]
-            total += bfac[t] @ x + shock[1] + shock[3]
-            x = decay[t] * x + shock[[0, 2]]
-            np.testing.assert_allclose(factors[p, :, t + 1], x, rtol=1e-13, atol=1e-18)
-            assert integral[p, t + 1] == pytest.approx(total, rel=1e-13, abs=1e-18)
+    want_factors, want_integral = reference_factors(normals, decay, bfac, chol)
+    np.testing.assert_allclose(factors, want_factors, rtol=1e-13, atol=1e-18)
+    np.testing.assert_allclose(integral, want_integral, rtol=1e-13, atol=1e-18)
 
 
 def test_g2pp_decouples_short_and_long_rates(curve):
@@ -150,18 +169,6 @@ def test_default_volatilities_documented(curve):
     assert g2.zero_rate_volatility(10.0) == pytest.approx(0.0102, abs=0.0001)
 
 
-def _index_reference(factors, log_forward_bond, convexity, loadings, days, rules):
-    """Readable twin of the index kernel: bond prices -> LIBOR / CMT -> spread, shock, set, floor."""
-    log_bond = log_forward_bond[None] + convexity[None] - np.einsum("fjt,pft->pjt", loadings, factors)
-    growth = np.exp(-log_bond)
-    libor = (growth - 1.0) * 360.0 / days[None]
-    cmt = 2.0 * (growth[:, 2] ** (365.0 / days[2] / 2.0) - 1.0)
-    out = np.concatenate([libor, cmt[:, None]], axis=1) + rules.spreads[None] + rules.shock[None, None]
-    if rules.set_from >= 0:
-        out[:, :, rules.set_from:] = rules.set_level
-    return np.maximum(out, 0.0) if rules.floor else out
-
-
 @pytest.mark.parametrize("set_from, floor", [(-1, True), (5, False), (-1, False)])
 def test_index_kernel_matches_reference(curve, set_from, floor):
     from stress.rates.indices import IndexRules, index_rates, shock_weights
@@ -174,6 +181,28 @@ def test_index_kernel_matches_reference(curve, set_from, floor):
     rules = IndexRules(spreads=rng.normal(0, 0.002, size=(4, 24)), shock=shock_weights(24, -150, from_month=3),
                        set_level=0.07, set_from=set_from, floor=floor)
     got = index_rates(factors, grid.log_forward_bond, convexity, loadings, days, rules)
-    want = _index_reference(factors, grid.log_forward_bond, convexity, loadings, days, rules)
+    want = reference_indices(factors, grid.log_forward_bond + convexity, loadings, days, rules.spreads, rules.shock,
+                             rules.set_level, rules.set_from, rules.floor)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)  # sums of ~0.05-sized terms
     assert floor or got.min() < 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_paths=st.integers(1, 3), n_factors=st.integers(1, 2),
+       n_months=st.integers(1, 30), set_from=st.integers(-1, 30), floor=st.booleans())
+def test_index_kernel_matches_reference_twin(seed, n_paths, n_factors, n_months, set_from, floor):
+    from stress.kernels.rates import _index_rates
+
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(0.0, 0.02, (n_paths, n_factors, n_months))
+    tenor_years = np.array([1, 6, 12])[:, None] / 12.0
+    log_bond_base = -rng.uniform(0.0, 0.08, (3, n_months)) * tenor_years  # forward rates 0-8%
+    loadings = rng.uniform(0.0, 1.0, (n_factors, 3, n_months)) * tenor_years
+    days = np.array([30.0, 182.0, 365.0])[:, None] + rng.integers(-2, 3, (3, n_months))
+    spreads = rng.normal(0.0, 0.002, (4, n_months))
+    shock = rng.normal(0.0, 0.01, n_months)
+    got = np.empty((n_paths, 4, n_months))
+    _index_rates(factors, log_bond_base, loadings, days, spreads, shock, 0.07, set_from, floor, got)
+    want = reference_indices(factors, log_bond_base, loadings, days, spreads, shock, 0.07, set_from, floor)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)  # sums of ~0.05-sized terms
+

@@ -48,7 +48,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stress.accelerate import kernel
 
 
 @dataclass(frozen=True)
@@ -250,6 +249,8 @@ class GaussianShortRate:
         -------
         FactorPaths
         """
+        from stress.kernels.rates import _simulate_factors
+
         m = grid.n_months
         p = normals.shape[0]
         if normals.shape[1] != m - 1 or normals.shape[2] < self.n_normals:
@@ -289,34 +290,6 @@ def _cholesky_psd(cov: np.ndarray) -> np.ndarray:
                 pivot = low[:, j, j]
                 low[:, i, j] = np.where(pivot > 0.0, s / np.where(pivot > 0.0, pivot, 1.0), 0.0)
     return low
-
-
-# p = paths, t = monthly steps, f = factors, c = normals (x_1, I_1, x_2, I_2, ...)
-@kernel
-def _simulate_factors(normals, decay, bfac, chol, factors_out, integral_out):
-    n_paths, n_steps = normals.shape[0], normals.shape[1]
-    n_factors = decay.shape[1]
-    n_shocks = 2 * n_factors
-    x = np.zeros(n_factors)
-    shock = np.zeros(n_shocks)
-    for p in range(n_paths):
-        cumulative = 0.0
-        for f in range(n_factors):
-            x[f] = 0.0
-            factors_out[p, f, 0] = 0.0
-        integral_out[p, 0] = 0.0
-        for t in range(n_steps):
-            for r in range(n_shocks):
-                acc = 0.0
-                for c in range(r + 1):
-                    acc += chol[t, r, c] * normals[p, t, c]
-                shock[r] = acc
-            for f in range(n_factors):
-                # the month's integral depends on x at the start of the month: update x after
-                cumulative += bfac[t, f] * x[f] + shock[2 * f + 1]
-                x[f] = decay[t, f] * x[f] + shock[2 * f]
-                factors_out[p, f, t + 1] = x[f]
-            integral_out[p, t + 1] = cumulative
 
 
 class HullWhite(GaussianShortRate):

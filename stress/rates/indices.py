@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stress.accelerate import kernel
 from stress.rates.curves import INDEX_NAMES
 
 #: Bond maturities priced per month [months]; CMT_1Y reuses the 12-month bond.
@@ -91,6 +90,8 @@ def index_rates(factors: np.ndarray, log_forward_bond: np.ndarray, convexity: np
     numpy.ndarray, shape (p, 4, m)
         [annual, decimal] in :data:`INDEX_NAMES` order.
     """
+    from stress.kernels.rates import _index_rates
+
     p, _, m = factors.shape
     out = np.empty((p, len(INDEX_NAMES), m))
     _index_rates(np.ascontiguousarray(factors), np.ascontiguousarray(log_forward_bond + convexity),
@@ -98,27 +99,3 @@ def index_rates(factors: np.ndarray, log_forward_bond: np.ndarray, convexity: np
                  rules.shock.astype(np.float64), float(rules.set_level), int(rules.set_from), bool(rules.floor),
                  out)
     return out
-
-
-# p = paths, f = factors, j = tenors (1M, 6M, 12M), t = months
-@kernel
-def _index_rates(factors, log_bond_base, loadings, days, spreads, shock, set_level, set_from, floor, out):
-    n_paths, n_factors, n_months = factors.shape
-    for p in range(n_paths):
-        for t in range(n_months):
-            for j in range(3):
-                log_bond = log_bond_base[j, t]
-                for f in range(n_factors):
-                    log_bond -= loadings[f, j, t] * factors[p, f, t]
-                growth = np.exp(-log_bond)  # 1 / P(t, t + tenor)
-                out[p, j, t] = (growth - 1.0) * 360.0 / days[j, t]
-                if j == 2:
-                    # CMT: the same 12-month bond as a semi-annual actual/365 yield
-                    out[p, 3, t] = 2.0 * (growth ** (365.0 / days[2, t] / 2.0) - 1.0)
-            for i in range(4):
-                value = out[p, i, t] + spreads[i, t] + shock[t]
-                if set_from >= 0 and t >= set_from:
-                    value = set_level
-                if floor and value < 0.0:
-                    value = 0.0
-                out[p, i, t] = value

@@ -1,4 +1,4 @@
-"""Slow, readable twin of :func:`stress.rates.home_prices._hpi_paths` (one path, one month at a time)."""
+"""Slow, readable twin of :func:`stress.kernels.home_prices._hpi_paths` (one path, one month at a time)."""
 
 from __future__ import annotations
 
