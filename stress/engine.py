@@ -60,7 +60,7 @@ from stress.deal import Deal, load_deal
 from stress.errors import ScenarioError, StressInputError
 from stress.mechanics import (bond_inputs, clean_up_call_period, collateral_horizon, horizon, lookback_shifted,
                               oc_breach_from, stepup_period, waterfall_terms)
-from stress.pool import LoanArrays, loan_arrays
+from stress.pool import loan_arrays
 from stress.rates.curves import CurveSet
 from stress.rates.generator import generate_paths
 from stress.scenario import Scenario
@@ -85,7 +85,6 @@ class RunContext:
     scenario: Scenario
     deal: Deal
     tape: pd.DataFrame
-    loans: LoanArrays
     curve: CurveSet
     schedule: Schedule
     n_periods: int
@@ -124,8 +123,6 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     n_periods = horizon(tape, scenario.liquidation_lag(behaviour))
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
-    loans = loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
-                        trustee_fee_rate=deal.collateral.trustee_fee_rate)
     terms = waterfall_terms(deal, schedule)
     model = scenario.collateral_model(deal=deal, tape=tape, curve=curve, behaviour=behaviour)
     if isinstance(model, BehaviourModel):
@@ -133,9 +130,11 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                                          master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
                                          trustee_fee_rate=deal.collateral.trustee_fee_rate)
     else:  # the vectors read no per-loan behaviour terms
-        collateral_loans = BehaviourLoans.vectors_only(loans)
+        collateral_loans = BehaviourLoans.vectors_only(
+            loan_arrays(tape, master_servicing_fee_rate=deal.collateral.master_servicing_fee_rate,
+                        trustee_fee_rate=deal.collateral.trustee_fee_rate))
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
-    return RunContext(scenario=scenario, deal=deal, tape=tape, loans=loans, curve=curve, schedule=schedule,
+    return RunContext(scenario=scenario, deal=deal, tape=tape, curve=curve, schedule=schedule,
                       n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
                       waterfall_terms=terms, tranche_names=tuple(deal.tranche_names),
                       oc_target=oc_target, oc_breach_from=oc_breach_from(deal, oc_target, n_periods), model=model,
