@@ -81,9 +81,9 @@ def profile(n_paths: int) -> None:
         return wrapper
 
     # Wrap the stages where simulate_chunk looks them up, run one chunk, put them back.
-    wrapped = {"generate_paths": "path generation (rates, HPI)", "_collateral": "collateral kernel",
+    wrapped = {"generate_paths": "path generation (rates, HPI)", "project_collateral": "collateral kernel",
                "clean_up_call_period": "call dates",
-               "run_waterfall": "waterfall", "_reduce": "reduce to per-path results"}
+               "run_waterfall": "waterfall", "reduce_chunk": "reduce to per-path results"}
     originals = {name: getattr(engine, name) for name in wrapped}
     for name, label in wrapped.items():
         setattr(engine, name, timed(label, originals[name]))
@@ -104,7 +104,7 @@ def profile(n_paths: int) -> None:
         once["store template"] = time.perf_counter() - start
         start = time.perf_counter()
         ds = run_results.chunk_dataset(ctx, ids, arrays)
-        ds.drop_vars(["period", "tranche", "date"]).to_zarr(str(store), region={"path": slice(0, n_paths)},
+        ds.drop_vars(["period", "tranche", "contract", "date"]).to_zarr(str(store), region={"path": slice(0, n_paths)},
                                                              mode="r+", consolidated=False)
         stages["write results (Dataset + Zarr region)"] = time.perf_counter() - start
         start = time.perf_counter()
