@@ -181,9 +181,8 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
     PathCashflows
         Arrays ``(p, n_periods)``.
     """
-    from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, MODE_MODELS, MODE_SCALED, MODE_VECTORS, \
-        N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, _project_pool_paths
-    from stress.servicing import purchase_share
+    from stress.kernels.collateral_paths import MODE_MODELS, MODE_SCALED, MODE_VECTORS, OUTPUT_NAMES, \
+        project_tiles
     from stress.behaviour.logistic import LOGISTIC_TABLE
     from stress.behaviour.prepayment import mortgage_rate
 
@@ -232,7 +231,8 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         wa_age = loans.wa_age
         smm_v = np.broadcast_to(vectors.smm(n_periods, wa_age=wa_age), (n_paths, n_periods))
         mdr_v = np.broadcast_to(vectors.mdr(n_periods, wa_age=wa_age), (n_paths, n_periods))
-        sev_v = np.broadcast_to(vectors.severity_vector(n_periods), (n_paths, n_periods))
+        severity = np.broadcast_to(vectors.severity_vector(n_periods), (n_paths, n_periods))
+        severity_multiplier = None
         lag, advancing, options = vectors.liquidation_lag, vectors.advancing, vectors.servicer_options
         rounding = vectors.rounding if rounding is None else rounding
         coef = coefficients(BehaviourParams())
@@ -241,33 +241,16 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         mult = vectors if mode == MODE_SCALED else Multipliers()
         smm_v = _per_period("prepayment", mult.prepayment, n_paths, n_periods)
         mdr_v = _per_period("default", mult.default, n_paths, n_periods)
-        sev_v = _per_period("severity", mult.severity, n_paths, n_periods)
+        severity = None
+        severity_multiplier = _per_period("severity", mult.severity, n_paths, n_periods) \
+            if mode == MODE_SCALED else None
         sv = behaviour.servicing
         lag, advancing, options = sv.liquidation_lag, sv.advancing, sv.options
         rounding = reference_collateral().rate_rounding if rounding is None else rounding
         coef = coefficients(behaviour)
         mrate = mortgage_rate(rates[:, :, :n_periods], behaviour)
 
-    t_ = lambda a: np.ascontiguousarray(np.moveaxis(a, 0, -1))  # noqa: E731  (p, ...) -> (..., p)
-    out = np.zeros((n_paths, n_periods, N_COLUMNS))
-    inputs = (t_(rates), t_(mrate), t_(hpi_arr[:, :, :n_periods]), t_(smm_v), t_(mdr_v), t_(sev_v))
-
-    def run(purchase):
-        _project_pool_paths(
-            loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
-            loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
-            loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
-            loans.master_servicing_fee_rate, loans.trustee_fee_rate,
-            loans.age, bl.region_id, bl.inv_value, bl.default_static, bl.mi_coverage, bl.penalty_months,
-            bl.spike_reset, *inputs,
-            coef, LOGISTIC_TABLE,
-            mode, int(lag), bool(advancing), float(rounding), options.kernel_array(), purchase,
-            out,
-        )
-
-    run(np.zeros((n_periods, n_paths)))
-    if options.purchase_limit > 0:  # the 1% cap needs the month's pool sums: see stress.pool.project_pool
-        share = purchase_share(options.purchase_limit, out[:, :, _PURCHASE_ELIGIBLE],
-                               out[:, :, OUT_PERFORMING_BEGIN])
-        run(t_(share))
+    out = project_tiles(bl, rates, mrate, hpi_arr[:, :, :n_periods], smm_v, mdr_v, severity, severity_multiplier,
+                        coef, LOGISTIC_TABLE, mode=mode, liquidation_lag=lag, advancing=advancing,
+                        rounding=rounding, options=options)
     return PathCashflows(**{name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(OUTPUT_NAMES)})
