@@ -38,7 +38,12 @@ mode 1):
    the access pattern from LLVM): the loops vectorize (AVX-512, 8 lanes):
    100-117 / 57-67 (about 9 / 16 ns per loan-month);
 4. in the engine, a to-call run stops the projection at the call date
-   (:func:`stress.engine.collateral_horizon`): 122 of 372 months.
+   (:func:`stress.engine.collateral_horizon`): 122 of 372 months;
+5. issue 17: the passes as inlined helpers, the tile width a compile-time
+   constant (1 for the deterministic run), ring and accumulator indexed as
+   rows (no view per month), ``_project_tile`` without reference counting:
+   the Monte Carlo speed unchanged, the deterministic run on this kernel
+   (see :func:`stress.pool.project_pool`).
 
 Each month of a loan runs a few short loops over the tile, each pass a
 helper that numba inlines (``@kernel(inline="always")``) over the packed
@@ -48,9 +53,12 @@ state; ``_pass_a1``, the models' arguments (LTV, burnout, equity, spike);
 MDR, severity (mode 0: ``_vector_rates`` in place of A1-A3); ``_pass_a4_*``,
 the servicer options' routes; ``_pass_b0``, the cohort due out of the
 pipeline; ``_pass_b``, the cash flows; ``_pass_c``, the options' parts filed
-in the ring. Each pass takes ``(st, ..., n_tile, ...)``, reads and writes
-rows ``O_*`` (compile-time offsets), loops ``q`` over the tile and stores
-unconditionally, so the loops vectorize as before the split. In mode 1 about 55% of the time is pass B (16 accumulators read
+in the ring. Each pass takes ``(st, w, ...)``, reads and writes rows
+``S_* * w + q`` (``w`` the tile width, a compile-time constant, so the
+offsets fold), loops ``q`` over the tile and stores unconditionally, so the
+loops vectorize as before the split. The deterministic run (one path) uses
+tiles of width 1: the same code, compiled once more for that width. In
+mode 1 about 55% of the time is pass B (16 accumulators read
 and written per path and month), 23% the logistics, 22% the rest of the
 models. A loan leaves the month loop once its pipeline is empty after its
 last scheduled payment.
@@ -165,10 +173,13 @@ MODE_VECTORS, MODE_MODELS, MODE_SCALED = 0, 1, 2
 #: accumulator ``acc[t, k, q]`` of one tile (months x 20 columns x 32 paths,
 #: 0.6 MB at 122 months, 1.9 MB at 372) stays in the L2 / L3 cache while every
 #: loan sweeps it; 512 paths at once fell to a fifth of the speed (memory bound).
+#: A single path (the deterministic run) uses tiles of width 1: with 32 lanes for
+#: one path each month's accumulator rows would touch 22 cache lines for 22
+#: numbers, and the run was 8x slower than with width 1.
 TILE = 32
 
-# Rows of the per-tile state ``st[S_* * TILE + q]`` (one array, so the vectorizer sees
-# fixed distances between rows instead of a dozen arrays that might alias).
+# Rows of the per-tile state ``st[S_* * w + q]``, ``w`` the tile width (one array, so the vectorizer
+# sees fixed distances between rows instead of a dozen arrays that might alias).
 (
     S_PERFORMING, S_RATE, S_MONTHLY, S_ADVANCE_MONTHLY, S_NET_RATE, S_PAYMENT, S_DEL_NA, S_DEL_UNITS,
     S_SURVIVAL, S_CUM_INCENTIVE, S_PAYMENT_RATIO, S_FIRST_SHOCK, S_AFTER_PAYOFF, S_MDR, S_SMM, S_SEV, S_ADV_OK,
@@ -184,20 +195,9 @@ TILE = 32
     S_HPI_NAT, S_NAT_PEAK,
 ) = range(45)
 N_STATE = 45
-# Row offsets ``O_* = S_* * TILE``: compile-time constants, so every pass indexes ``st`` at fixed distances.
-(
-    O_PERF, O_RATE, O_MONTHLY, O_ADV_MONTHLY, O_NET, O_PAY, O_DEL_NA, O_DEL_UNITS,
-    O_SURV, O_CUM, O_RATIO, O_FIRST, O_AFTER, O_MDR, O_SMM, O_SEV, O_ADV_OK,
-    O_UNIT, O_UNIT_PAY,
-    O_HPI, O_HPI_LIQ, O_MRATE, O_SEV_MULT, O_XD, O_XR, O_LTV0, O_BURN, O_SPIKE, O_SMM_BASE,
-    O_SEV_FV, O_G, O_B, O_F, O_ELIG, O_DEF, O_INV_UNIT,
-    O_OUT_NA, O_OUT_UNITS, O_OUT_LOSS, O_OUT_BUY_NA, O_OUT_BUY_UNITS, O_OUT_BUY_INT,
-    O_PEAK, O_HPI_NAT, O_NAT_PEAK,
-) = range(0, N_STATE * TILE, TILE)
-# Ring buffers ``ring[(slot * N_RING + R_*) * TILE + q]`` (rows as the one-path reference twin's):
+# Ring buffers ``ring[(slot * N_RING + R_*) * w + q]`` (rows as the one-path reference twin's):
 # slot (s + offset) % (lag + 1) holds the part of the cohort defaulted in period index s that leaves
 # ``offset`` months later (lag: foreclosure; the option months: the servicer's routes).
-RING_ROW = N_RING * TILE
 
 
 @kernel
@@ -210,7 +210,7 @@ def _project_pool_paths(
     index_rates, mortgage_rate, hpi,
     smm_vector, mdr_vector, severity, severity_multiplier,
     coef, logistic_table,
-    mode, liquidation_lag, advancing, rounding, options, purchase_share,
+    mode, liquidation_lag, advancing, rounding, options, purchase_share, width,
     out,
 ):
     """Project a pool on ``p`` paths at once and accumulate pool cash flows per path and month.
@@ -270,18 +270,22 @@ def _project_pool_paths(
         Servicer options (:data:`stress.kernels.collateral.OPTION_NAMES`).
     purchase_share : float64[T, p]
         Share of each month's eligible new defaults bought under the 1% option.
+    width : tuple of w ints
+        Its length is the tile width ``w`` (:data:`TILE`, or 1 for a single
+        path), a compile-time constant for the row offsets.
     out : float64[p, T, >= N_OUTPUTS]
         Filled (zeroed here first).
     """
     n_paths = out.shape[0]
     n_periods = out.shape[1]
     out[:, :, :] = 0.0
-    # Flat scratch with compile-time row strides (TILE): see _project_tile.
-    acc = np.zeros(n_periods * N_COLUMNS * TILE)
-    st = np.zeros(N_STATE * TILE)
-    ring = np.zeros((liquidation_lag + 1) * RING_ROW)
-    for p0 in range(0, n_paths, TILE):
-        n_tile = min(TILE, n_paths - p0)
+    w = len(width)  # the tile width, a compile-time constant (see width)
+    # Flat scratch with compile-time row strides (w): see _project_tile.
+    acc = np.zeros((n_periods, N_COLUMNS * w))
+    st = np.zeros(N_STATE * w)
+    ring = np.zeros((liquidation_lag + 1, N_RING * w))
+    for p0 in range(0, n_paths, w):
+        n_tile = min(w, n_paths - p0)
         _project_tile(
             balance, gross_rate, servicing_fee_rate, lpmi_rate,
             margin, index_id, months_to_reset, reset_frequency,
@@ -292,11 +296,11 @@ def _project_pool_paths(
             smm_vector, mdr_vector, severity, severity_multiplier,
             coef, logistic_table,
             mode, liquidation_lag, advancing, rounding, options, purchase_share,
-            p0, n_tile, acc, st, ring,
+            p0, n_tile, acc, st, ring, width,
         )
         # Pool-level terms linear in pool sums; then out[p, t, k].
         n_out = min(out.shape[2], N_COLUMNS)
-        acc3 = acc.reshape((n_periods, N_COLUMNS, TILE))
+        acc3 = acc.reshape((n_periods, N_COLUMNS, w))
         for t in range(n_periods):
             col = acc3[t]
             for q in range(n_tile):
@@ -315,7 +319,7 @@ def _project_pool_paths(
                     out[p0 + q, t, c] = acc3[t, c, q]
 
 
-@kernel
+@kernel(_nrt=False)
 def _project_tile(
     balance, gross_rate, servicing_fee_rate, lpmi_rate,
     margin, index_id, months_to_reset, reset_frequency,
@@ -326,17 +330,17 @@ def _project_tile(
     smm_vector, mdr_vector, severity, severity_multiplier,
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share,
-    p0, n_tile, acc, st, ring,
+    p0, n_tile, acc, st, ring, width,
 ):
     """Paths ``p0 .. p0 + n_tile - 1`` (one tile): fill ``acc`` (zeroed here), ``q = p - p0``.
 
     # q = paths of the tile, l = loans, t = months
 
-    Scratch, all flat float64 with row length ``TILE`` (a compile-time
-    constant, so the vectorizer sees fixed distances between rows of one array
-    instead of a dozen arrays that might alias): ``acc[(t * N_COLUMNS + k) *
-    TILE + q]``, ``st[O_* + q]`` (``O_* = S_* * TILE``), ``ring[(slot * N_RING
-    + R_*) * TILE + q]``.
+    Scratch, all flat float64 with row length ``w = len(width)`` (a
+    compile-time constant, so the vectorizer sees fixed distances between rows
+    of one array instead of a dozen arrays that might alias): ``acc[(t *
+    N_COLUMNS + k) * w + q]``, ``st[S_* * w + q]``, ``ring[(slot * N_RING +
+    R_*) * w + q]``.
 
     The loan and month loops live here; each month of a loan runs the passes,
     each a helper numba inlines (``inline="always"``) over the packed state:
@@ -345,15 +349,24 @@ def _project_tile(
     (table logistics), ``_pass_a3`` (SMM, MDR, severity), ``_pass_a4_models`` /
     ``_pass_a4_vectors`` (servicer options), ``_pass_b0`` (ring out),
     ``_pass_b`` (cash flows), ``_pass_c`` (options filing). Mode 0 replaces
-    A1-A3 by ``_vector_rates``. A new pass takes ``(st, n_tile, ...)`` and
-    slots in between two of these calls.
+    A1-A3 by ``_vector_rates``. Every pass takes ``(st, w, ...)`` and loops
+    ``q`` over ``n_tile``; a new one slots in between two of these calls (a
+    per-path pass after A3 reads rows ``S_MDR``, ``S_SMM``, ``S_SEV`` there).
+
+    Compiled without numba's reference counting (``_nrt=False``; it allocates
+    nothing, its scratch comes from :func:`_project_pool_paths`): with it,
+    every array an inlined pass takes costs an atomic incref / decref pair per
+    loan-month, which perf measured at 74% of the one-path run's time.
     """
+    w = len(width)  # the tile width, a compile-time constant: every row offset below folds
+    # n_tile <= w always; saying so bounds every q loop at compile time (width 1: no vector loop set-up)
+    n_tile = min(n_tile, w)
     n_loans = balance.shape[0]
-    n_periods = acc.shape[0] // (N_COLUMNS * TILE)
+    n_periods = acc.shape[0]
     n_hpi = hpi.shape[1]
     lag = liquidation_lag
     ring_len = lag + 1
-    acc[:] = 0.0
+    acc[:, :] = 0.0
     fixed_fees = master_servicing_fee_rate + trustee_fee_rate
     models = mode != MODE_VECTORS
     scaled = mode == MODE_SCALED
@@ -367,16 +380,16 @@ def _project_tile(
     buy_m, fv_m, pur_m = opts[2], opts[5], opts[7]
     # lag 0: a cohort liquidates in its month and never enters the ring (see pass B).
     filed = 1.0 if lag > 0 else 0.0
-    for q in range(TILE):
-        st[O_SEV_MULT + q] = 1.0  # mode 1: no severity multiplier (x 1.0 is exact)
-        st[O_SEV_FV + q] = 0.0
-        st[O_G + q] = 0.0  # the options' fractions: 0 unless pass A4 sets them
-        st[O_B + q] = 0.0
-        st[O_F + q] = 0.0
-        st[O_ELIG + q] = 0.0
-        st[O_OUT_BUY_NA + q] = 0.0  # the bought rows stay 0 unless an option is on (pass B0)
-        st[O_OUT_BUY_UNITS + q] = 0.0
-        st[O_OUT_BUY_INT + q] = 0.0
+    for q in range(w):
+        st[S_SEV_MULT * w + q] = 1.0  # mode 1: no severity multiplier (x 1.0 is exact)
+        st[S_SEV_FV * w + q] = 0.0
+        st[S_FRAC_PURCHASE * w + q] = 0.0  # the options' fractions: 0 unless pass A4 sets them
+        st[S_FRAC_BUYOUT * w + q] = 0.0
+        st[S_FRAC_FAIR_VALUE * w + q] = 0.0
+        st[S_ELIGIBLE * w + q] = 0.0
+        st[S_OUT_BUY_NA * w + q] = 0.0  # the bought rows stay 0 unless an option is on (pass B0)
+        st[S_OUT_BUY_UNITS * w + q] = 0.0
+        st[S_OUT_BUY_INTEREST * w + q] = 0.0
 
     for l in range(n_loans):
         svc = servicing_fee_rate[l]
@@ -388,14 +401,15 @@ def _project_tile(
         spike_at = spike_reset[l]
         svc_monthly = svc / 12.0
         lpmi_monthly = lpmi / 12.0
-        _start_loan(st, ring, balance[l], gross_rate[l], svc, lpmi, fixed_fees, term)
+        _start_loan(st, w, ring, balance[l], gross_rate[l], svc, lpmi, fixed_fees, term)
 
         # A loan's pipeline is empty ``lag`` months after its last scheduled payment: later months add
         # exact zeros, so the loan leaves the loop there (paths that paid off earlier add zeros meanwhile).
         t_end = min(n_periods, max(term, 1) + lag)
+        slot = 0  # t % ring_len, kept by increment
         for t in range(t_end):
             if t == next_reset:  # same timing on every path; the rate is per path
-                _reset(st, index_rates, index_id[l], t, p0, n_tile, margin[l], cap, min_rate[l], max_rate[l],
+                _reset(st, w, index_rates, index_id[l], t, p0, n_tile, margin[l], cap, min_rate[l], max_rate[l],
                        rounding, svc, lpmi, fixed_fees, term, models, t == spike_at)
                 cap = periodic_cap[l]
                 next_reset += reset_frequency[l]
@@ -406,162 +420,162 @@ def _project_tile(
                 static_smm = bm.static_smm(c, loan_age, penalty_months[l])
                 spike_lead, spike_post = bm.spike_window(c, t, spike_at)
                 logit_static = bm.static_logit(c, default_static[l], loan_age)
-                _month_inputs(st, hpi, mortgage_rate, severity_multiplier, region, t, min(t + lag, n_hpi - 1),
+                _month_inputs(st, w, hpi, mortgage_rate, severity_multiplier, region, t, min(t + lag, n_hpi - 1),
                               min(t + lag, n_periods - 1), p0, n_tile, scaled)
-                _pass_a1(st, c, n_tile, inv_value[l], logit_static, static_smm, spike_lead, spike_post)
-                _pass_a2(st, n_tile, logistic_table, x0, inv_step)
-                _pass_a3(st, c, n_tile, svc, mi_coverage[l], lag, advancing)
+                _pass_a1(st, w, c, n_tile, inv_value[l], logit_static, static_smm, spike_lead, spike_post)
+                _pass_a2(st, w, n_tile, logistic_table, x0, inv_step)
+                _pass_a3(st, w, c, n_tile, svc, mi_coverage[l], lag, advancing)
                 if scaled:
-                    _scale_rates(st, smm_vector, mdr_vector, t, p0, n_tile)
+                    _scale_rates(st, w, smm_vector, mdr_vector, t, p0, n_tile)
                 if any_option:
-                    _pass_a4_models(st, c, hpi, severity_multiplier, region, t, p0, n_tile, svc,
+                    _pass_a4_models(st, w, c, hpi, severity_multiplier, region, t, p0, n_tile, svc,
                                     mi_coverage[l], scaled, lag, opts, purchase_share)
             else:
-                _vector_rates(st, smm_vector, mdr_vector, severity, t, p0, n_tile, min(t + lag, n_periods - 1),
+                _vector_rates(st, w, smm_vector, mdr_vector, severity, t, p0, n_tile, min(t + lag, n_periods - 1),
                               adv_flag)
                 if any_option:
-                    _pass_a4_vectors(st, severity, purchase_share, t, p0, n_tile, svc, lag, opts)
+                    _pass_a4_vectors(st, w, severity, purchase_share, t, p0, n_tile, svc, lag, opts)
 
-            o_out = (t % ring_len) * RING_ROW
-            _pass_b0(st, ring[o_out:o_out + RING_ROW], n_tile, any_option)
-            o_c = ((t + lag) % ring_len) * RING_ROW
-            _pass_b(st, acc[t * N_COLUMNS * TILE:(t + 1) * N_COLUMNS * TILE], ring[o_c:o_c + RING_ROW], n_tile,
+            _pass_b0(st, w, ring, slot, n_tile, any_option)
+            slot_c = slot - 1 if slot > 0 else lag  # (t + lag) % ring_len without a division
+            _pass_b(st, w, acc, t, ring, slot_c, n_tile,
                     term - t <= 1, filed, lag, svc_monthly, lpmi_monthly)
             if any_option:
-                _pass_c(st, ring, n_tile, ((t + fv_m) % ring_len) * RING_ROW, ((t + buy_m) % ring_len) * RING_ROW,
-                        ((t + pur_m) % ring_len) * RING_ROW, svc, buy_m, pur_m)
+                _pass_c(st, w, ring, n_tile, (t + fv_m) % ring_len, (t + buy_m) % ring_len, (t + pur_m) % ring_len,
+                        svc, buy_m, pur_m)
+            slot = slot + 1 if slot < lag else 0  # t % ring_len for the next month
 
 
 @kernel(inline="always")
-def _start_loan(st, ring, balance, rate0, svc, lpmi, fixed_fees, term):
+def _start_loan(st, w, ring, balance, rate0, svc, lpmi, fixed_fees, term):
     """A loan's state at cut-off on every path of the tile; its pipeline empty."""
     monthly0 = rate0 / 12.0
     payment0 = _level_payment(balance, monthly0, term)
     unit_payment0 = _level_payment(1.0, monthly0, term)
-    for q in range(TILE):
-        st[O_PERF + q] = balance
-        st[O_RATE + q] = rate0
-        st[O_MONTHLY + q] = monthly0
-        st[O_ADV_MONTHLY + q] = max(rate0 - svc, 0.0) / 12.0
-        st[O_NET + q] = rate0 - svc - lpmi - fixed_fees
-        st[O_PAY + q] = payment0
-        st[O_DEL_NA + q] = 0.0
-        st[O_DEL_UNITS + q] = 0.0
-        st[O_UNIT + q] = 1.0
-        st[O_UNIT_PAY + q] = unit_payment0
-        st[O_SURV + q] = 1.0
-        st[O_CUM + q] = 0.0
-        st[O_RATIO + q] = 1.0
-        st[O_FIRST + q] = 0.0
-        st[O_AFTER + q] = 0.0
-        st[O_SEV + q] = 0.0
-        st[O_ADV_OK + q] = 1.0
-        st[O_PEAK + q] = 1.0  # HPI at cut-off: the drawdown is measured from the path's peak since then
-        st[O_NAT_PEAK + q] = 1.0
-    ring[:] = 0.0
+    for q in range(w):
+        st[S_PERFORMING * w + q] = balance
+        st[S_RATE * w + q] = rate0
+        st[S_MONTHLY * w + q] = monthly0
+        st[S_ADVANCE_MONTHLY * w + q] = max(rate0 - svc, 0.0) / 12.0
+        st[S_NET_RATE * w + q] = rate0 - svc - lpmi - fixed_fees
+        st[S_PAYMENT * w + q] = payment0
+        st[S_DEL_NA * w + q] = 0.0
+        st[S_DEL_UNITS * w + q] = 0.0
+        st[S_UNIT * w + q] = 1.0
+        st[S_UNIT_PAYMENT * w + q] = unit_payment0
+        st[S_SURVIVAL * w + q] = 1.0
+        st[S_CUM_INCENTIVE * w + q] = 0.0
+        st[S_PAYMENT_RATIO * w + q] = 1.0
+        st[S_FIRST_SHOCK * w + q] = 0.0
+        st[S_AFTER_PAYOFF * w + q] = 0.0
+        st[S_SEV * w + q] = 0.0
+        st[S_ADV_OK * w + q] = 1.0
+        st[S_HPI_PEAK * w + q] = 1.0  # HPI at cut-off: the drawdown is measured from the path's peak since then
+        st[S_NAT_PEAK * w + q] = 1.0
+    ring[:, :] = 0.0
 
 
 @kernel(inline="always")
-def _reset(st, index_rates, k, t, p0, n_tile, margin, cap, min_rate, max_rate, rounding, svc, lpmi, fixed_fees,
+def _reset(st, w, index_rates, k, t, p0, n_tile, margin, cap, min_rate, max_rate, rounding, svc, lpmi, fixed_fees,
            term, models, first_reset):
     """-- 1. ARM reset at period index ``t`` (rare: scalar); with the models, the payment shock."""
     for q in range(n_tile):
-        old = st[O_RATE + q]
+        old = st[S_RATE * w + q]
         new_rate = _reset_rate(old, index_rates[k, t - 1, p0 + q], margin, cap, min_rate, max_rate, rounding)
         if new_rate != old:
-            st[O_RATE + q] = new_rate
-            st[O_MONTHLY + q] = new_rate / 12.0
-            st[O_ADV_MONTHLY + q] = max(new_rate - svc, 0.0) / 12.0
-            st[O_NET + q] = new_rate - svc - lpmi - fixed_fees
-            new_payment = _level_payment(st[O_PERF + q], new_rate / 12.0, term - t)
-            st[O_UNIT_PAY + q] = _level_payment(st[O_UNIT + q], new_rate / 12.0, term - t)
-            pay_old = st[O_PAY + q]
+            st[S_RATE * w + q] = new_rate
+            st[S_MONTHLY * w + q] = new_rate / 12.0
+            st[S_ADVANCE_MONTHLY * w + q] = max(new_rate - svc, 0.0) / 12.0
+            st[S_NET_RATE * w + q] = new_rate - svc - lpmi - fixed_fees
+            new_payment = _level_payment(st[S_PERFORMING * w + q], new_rate / 12.0, term - t)
+            st[S_UNIT_PAYMENT * w + q] = _level_payment(st[S_UNIT * w + q], new_rate / 12.0, term - t)
+            pay_old = st[S_PAYMENT * w + q]
             if models and pay_old > 0.0:
                 shock = new_payment / pay_old - 1.0
-                st[O_RATIO + q] *= 1.0 + shock
+                st[S_PAYMENT_RATIO * w + q] *= 1.0 + shock
                 if first_reset:  # the hybrid's first reset
-                    st[O_FIRST + q] = shock
-            st[O_PAY + q] = new_payment
+                    st[S_FIRST_SHOCK * w + q] = shock
+            st[S_PAYMENT * w + q] = new_payment
 
 
 @kernel(inline="always")
-def _month_inputs(st, hpi, mortgage_rate, severity_multiplier, region, t, i_liq, i_sev, p0, n_tile, scaled):
+def _month_inputs(st, w, hpi, mortgage_rate, severity_multiplier, region, t, i_liq, i_sev, p0, n_tile, scaled):
     """The month's path inputs copied into ``st``, contiguous (HPI now, at liquidation, national; mortgage
     rate; mode 2's severity multiplier of the liquidation month)."""
     for q in range(n_tile):
-        st[O_HPI + q] = hpi[region, t, p0 + q]
+        st[S_HPI_NOW * w + q] = hpi[region, t, p0 + q]
     for q in range(n_tile):
-        st[O_HPI_LIQ + q] = hpi[region, i_liq, p0 + q]
+        st[S_HPI_LIQ * w + q] = hpi[region, i_liq, p0 + q]
     for q in range(n_tile):
-        st[O_HPI_NAT + q] = hpi[0, t, p0 + q]  # national (region 0): credit availability
+        st[S_HPI_NAT * w + q] = hpi[0, t, p0 + q]  # national (region 0): credit availability
     for q in range(n_tile):
-        st[O_MRATE + q] = mortgage_rate[t, p0 + q]
+        st[S_MORTGAGE_RATE * w + q] = mortgage_rate[t, p0 + q]
     if scaled:
         for q in range(n_tile):
-            st[O_SEV_MULT + q] = severity_multiplier[i_sev, p0 + q]
+            st[S_SEV_MULT * w + q] = severity_multiplier[i_sev, p0 + q]
 
 
 @kernel(inline="always")
-def _pass_a1(st, c, n_tile, inv_v, logit_static, static_smm, spike_lead, spike_post):
+def _pass_a1(st, w, c, n_tile, inv_v, logit_static, static_smm, spike_lead, spike_post):
     """Pass A1: the logistics' arguments, burnout, LTV, spike, equity, gate and credit multiples."""
     for q in range(n_tile):
-        perf = st[O_PERF + q]
-        surv = st[O_SURV + q]
-        hpi_now = st[O_HPI + q]
+        perf = st[S_PERFORMING * w + q]
+        surv = st[S_SURVIVAL * w + q]
+        hpi_now = st[S_HPI_NOW * w + q]
         # One division for the current LTV; the LTV at HPI 1 follows by a product.
         ltv = perf * inv_v / (surv * hpi_now) if perf > 0.0 and surv > 0.0 else 0.0
-        st[O_LTV0 + q] = ltv * hpi_now
-        st[O_PEAK + q] = max(st[O_PEAK + q], hpi_now)
-        st[O_XD + q] = bm.default_logit(c, logit_static, ltv, st[O_RATIO + q])
-        incentive = st[O_RATE + q] - st[O_MRATE + q]
-        st[O_XR + q] = bm.refi_logit(c, incentive)
-        cum = st[O_CUM + q]
-        st[O_BURN + q] = bm.burnout_factor(c, cum)
-        st[O_CUM + q] = bm.cumulative_incentive(cum, incentive)
+        st[S_LTV0 * w + q] = ltv * hpi_now
+        st[S_HPI_PEAK * w + q] = max(st[S_HPI_PEAK * w + q], hpi_now)
+        st[S_X_DEFAULT * w + q] = bm.default_logit(c, logit_static, ltv, st[S_PAYMENT_RATIO * w + q])
+        incentive = st[S_RATE * w + q] - st[S_MORTGAGE_RATE * w + q]
+        st[S_X_REFI * w + q] = bm.refi_logit(c, incentive)
+        cum = st[S_CUM_INCENTIVE * w + q]
+        st[S_BURN * w + q] = bm.burnout_factor(c, cum)
+        st[S_CUM_INCENTIVE * w + q] = bm.cumulative_incentive(cum, incentive)
         equity = bm.equity_factor(c, ltv)
         # refinancing needs equity (gate) and a lender: credit falls with the national drawdown
         gate = bm.refi_gate(c, ltv)
-        hpi_nat = st[O_HPI_NAT + q]
-        nat_peak = max(st[O_NAT_PEAK + q], hpi_nat)
-        st[O_NAT_PEAK + q] = nat_peak
+        hpi_nat = st[S_HPI_NAT * w + q]
+        nat_peak = max(st[S_NAT_PEAK * w + q], hpi_nat)
+        st[S_NAT_PEAK * w + q] = nat_peak
         credit = bm.credit_factor(c, hpi_nat, nat_peak)
-        spike = bm.reset_spike(c, st[O_FIRST + q], spike_post, spike_lead)
-        st[O_SMM_BASE + q] = static_smm * equity * credit
-        st[O_BURN + q] *= gate
-        st[O_SPIKE + q] = spike * gate
+        spike = bm.reset_spike(c, st[S_FIRST_SHOCK * w + q], spike_post, spike_lead)
+        st[S_SMM_BASE * w + q] = static_smm * equity * credit
+        st[S_BURN * w + q] *= gate
+        st[S_SPIKE * w + q] = spike * gate
 
 
 @kernel(inline="always")
-def _pass_a2(st, n_tile, logistic_table, x0, inv_step):
+def _pass_a2(st, w, n_tile, logistic_table, x0, inv_step):
     """Pass A2: the two table logistics (a gather from the table: LLVM cannot bound its index against the
     stores, so this loop stays scalar; branch-free, so it does not mispredict)."""
     for q in range(n_tile):
-        st[O_MDR + q] = bm.table_logistic(st[O_XD + q], logistic_table, x0, inv_step)
-        st[O_XR + q] = bm.table_logistic(st[O_XR + q], logistic_table, x0, inv_step)
+        st[S_MDR * w + q] = bm.table_logistic(st[S_X_DEFAULT * w + q], logistic_table, x0, inv_step)
+        st[S_X_REFI * w + q] = bm.table_logistic(st[S_X_REFI * w + q], logistic_table, x0, inv_step)
 
 
 @kernel(inline="always")
-def _pass_a3(st, c, n_tile, svc, mi, lag, advancing):
+def _pass_a3(st, w, c, n_tile, svc, mi, lag, advancing):
     """Pass A3: MDR and SMM (capped), and the severity of a default this month at its liquidation month."""
     for q in range(n_tile):
-        st[O_MDR + q] = bm.default_mdr(c, st[O_MDR + q])
-        st[O_SMM + q] = bm.prepayment_smm(c, st[O_SMM_BASE + q], st[O_XR + q], st[O_BURN + q], st[O_SPIKE + q])
-        sev, recoverable = bm.foreclosure_severity(c, st[O_LTV0 + q], max(st[O_RATE + q] - svc, 0.0),
-                                                   st[O_HPI_LIQ + q], st[O_PEAK + q], lag, mi, st[O_SEV_MULT + q])
-        st[O_SEV + q] = sev
-        st[O_ADV_OK + q] = 1.0 if advancing and recoverable else 0.0
+        st[S_MDR * w + q] = bm.default_mdr(c, st[S_MDR * w + q])
+        st[S_SMM * w + q] = bm.prepayment_smm(c, st[S_SMM_BASE * w + q], st[S_X_REFI * w + q], st[S_BURN * w + q], st[S_SPIKE * w + q])
+        sev, recoverable = bm.foreclosure_severity(c, st[S_LTV0 * w + q], max(st[S_RATE * w + q] - svc, 0.0),
+                                                   st[S_HPI_LIQ * w + q], st[S_HPI_PEAK * w + q], lag, mi, st[S_SEV_MULT * w + q])
+        st[S_SEV * w + q] = sev
+        st[S_ADV_OK * w + q] = 1.0 if advancing and recoverable else 0.0
 
 
 @kernel(inline="always")
-def _scale_rates(st, smm_vector, mdr_vector, t, p0, n_tile):
+def _scale_rates(st, w, smm_vector, mdr_vector, t, p0, n_tile):
     """Mode 2: the model MDR and SMM times the month's multipliers, held in [0, 1]."""
     for q in range(n_tile):
-        st[O_MDR + q] = min(1.0, st[O_MDR + q] * mdr_vector[t, p0 + q])
-        st[O_SMM + q] = min(1.0, st[O_SMM + q] * smm_vector[t, p0 + q])
+        st[S_MDR * w + q] = min(1.0, st[S_MDR * w + q] * mdr_vector[t, p0 + q])
+        st[S_SMM * w + q] = min(1.0, st[S_SMM * w + q] * smm_vector[t, p0 + q])
 
 
 @kernel(inline="always")
-def _pass_a4_models(st, c, hpi, severity_multiplier, region, t, p0, n_tile, svc, mi, scaled, lag, opts,
+def _pass_a4_models(st, w, c, hpi, severity_multiplier, region, t, p0, n_tile, svc, mi, scaled, lag, opts,
                     purchase_share):
     """Pass A4 with the models (options on): the servicer's routes for a default this month, the ``"value"``
     rules reading the path. Scalar (rare path)."""
@@ -572,137 +586,138 @@ def _pass_a4_models(st, c, hpi, severity_multiplier, region, t, p0, n_tile, svc,
     i_pur = min(t + pur_m, n_hpi - 1)
     i_fv_sev = min(t + fv_m, severity_multiplier.shape[0] - 1)
     for q in range(n_tile):
-        ltv0 = st[O_LTV0 + q]
-        adv_rate = max(st[O_RATE + q] - svc, 0.0)
+        ltv0 = st[S_LTV0 * w + q]
+        adv_rate = max(st[S_RATE * w + q] - svc, 0.0)
         mult = severity_multiplier[i_fv_sev, p0 + q] if scaled else 1.0
-        sev_fv = bm.fair_value_severity(c, ltv0, adv_rate, hpi[region, i_fv, p0 + q], st[O_PEAK + q], fv_m, mi,
+        sev_fv = bm.fair_value_severity(c, ltv0, adv_rate, hpi[region, i_fv, p0 + q], st[S_HPI_PEAK * w + q], fv_m, mi,
                                         mult)
-        st[O_SEV_FV + q] = sev_fv
+        st[S_SEV_FV * w + q] = sev_fv
         # buy-out and purchase: the home at the path's HPI, less costs, vs the Repurchase Price
         pays_buy = bm.value_covers_price(c, ltv0, hpi[region, i_buy, p0 + q], adv_rate, buy_m)
         pays_pur = bm.value_covers_price(c, ltv0, hpi[region, i_pur, p0 + q], adv_rate, pur_m)
-        st[O_G + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
-        st[O_ELIG + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
-        st[O_B + q] = _exercised(buy_share, buy_by_value, pays_buy, buy_m < lag)
-        st[O_F + q] = _exercised(fv_share, fv_by_value, sev_fv <= st[O_SEV + q], fv_m < lag)
+        st[S_FRAC_PURCHASE * w + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
+        st[S_ELIGIBLE * w + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
+        st[S_FRAC_BUYOUT * w + q] = _exercised(buy_share, buy_by_value, pays_buy, buy_m < lag)
+        st[S_FRAC_FAIR_VALUE * w + q] = _exercised(fv_share, fv_by_value, sev_fv <= st[S_SEV * w + q], fv_m < lag)
 
 
 @kernel(inline="always")
-def _vector_rates(st, smm_vector, mdr_vector, severity, t, p0, n_tile, i_sev, adv_flag):
+def _vector_rates(st, w, smm_vector, mdr_vector, severity, t, p0, n_tile, i_sev, adv_flag):
     """Mode 0 in place of passes A1-A3: the vectors' MDR and SMM of the month, and the severity of the
     liquidation month for the cohort's loss."""
     for q in range(n_tile):
-        st[O_MDR + q] = mdr_vector[t, p0 + q]
+        st[S_MDR * w + q] = mdr_vector[t, p0 + q]
     for q in range(n_tile):
-        st[O_SMM + q] = smm_vector[t, p0 + q]
+        st[S_SMM * w + q] = smm_vector[t, p0 + q]
     for q in range(n_tile):
-        st[O_SEV + q] = severity[i_sev, p0 + q]
-        st[O_ADV_OK + q] = adv_flag
+        st[S_SEV * w + q] = severity[i_sev, p0 + q]
+        st[S_ADV_OK * w + q] = adv_flag
 
 
 @kernel(inline="always")
-def _pass_a4_vectors(st, severity, purchase_share, t, p0, n_tile, svc, lag, opts):
+def _pass_a4_vectors(st, w, severity, purchase_share, t, p0, n_tile, svc, lag, opts):
     """Pass A4 with the vectors (options on): recovery ``1 - severity`` vs the Repurchase Price, the
     fair-value month's severity vs the foreclosure one's."""
     buy_share, buy_by_value, buy_m, fv_share, fv_by_value, fv_m, pur_by_value, pur_m, _ = opts
     i_fv_sev = min(t + fv_m, severity.shape[0] - 1)
     for q in range(n_tile):
-        sev_fc = st[O_SEV + q]
+        sev_fc = st[S_SEV * w + q]
         sev_fv = severity[i_fv_sev, p0 + q]
-        adv_rate = max(st[O_RATE + q] - svc, 0.0)
+        adv_rate = max(st[S_RATE * w + q] - svc, 0.0)
         pays_pur = _vector_value_covers_price(sev_fc, adv_rate, pur_m)
-        st[O_SEV_FV + q] = sev_fv
-        st[O_G + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
-        st[O_ELIG + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
-        st[O_B + q] = _exercised(buy_share, buy_by_value,
+        st[S_SEV_FV * w + q] = sev_fv
+        st[S_FRAC_PURCHASE * w + q] = _exercised(purchase_share[t, p0 + q], pur_by_value, pays_pur, pur_m < lag)
+        st[S_ELIGIBLE * w + q] = 1.0 if pur_m < lag and (pays_pur or not pur_by_value) else 0.0
+        st[S_FRAC_BUYOUT * w + q] = _exercised(buy_share, buy_by_value,
                                  _vector_value_covers_price(sev_fc, adv_rate, buy_m), buy_m < lag)
-        st[O_F + q] = _exercised(fv_share, fv_by_value, sev_fv <= sev_fc, fv_m < lag)
+        st[S_FRAC_FAIR_VALUE * w + q] = _exercised(fv_share, fv_by_value, sev_fv <= sev_fc, fv_m < lag)
 
 
 @kernel(inline="always")
-def _pass_b0(st, ring_out, n_tile, any_option):
-    """Pass B0: take the cohorts due now out of the pipeline (``ring_out``: this month's slot, a view with a
-    non-negative constant offset; numba's negative-index wraparound on a computed offset would hide the
-    access pattern from the vectorizer) and clear the slot."""
+def _pass_b0(st, w, ring, slot, n_tile, any_option):
+    """Pass B0: take the cohorts due now (ring row ``slot``) out of the pipeline and clear the row. The ring
+    is 2-D (slot, ``R_* * w + q``): the row index is the same for the whole loop and the column one is
+    non-negative by construction, so numba's negative-index wraparound does not hide the access pattern
+    from the vectorizer (as it did on a flat computed offset), and no view is made per month."""
     for q in range(n_tile):
-        st[O_OUT_NA + q] = ring_out[R_NA * TILE + q]
-        st[O_OUT_UNITS + q] = ring_out[R_UNITS * TILE + q]
-        st[O_OUT_LOSS + q] = ring_out[R_LOSS * TILE + q]
+        st[S_OUT_NA * w + q] = ring[slot, R_NA * w + q]
+        st[S_OUT_UNITS * w + q] = ring[slot, R_UNITS * w + q]
+        st[S_OUT_LOSS * w + q] = ring[slot, R_LOSS * w + q]
     if any_option:
         for q in range(n_tile):
-            st[O_OUT_BUY_NA + q] = ring_out[R_BUY_NA * TILE + q]
-            st[O_OUT_BUY_UNITS + q] = ring_out[R_BUY_UNITS * TILE + q]
-            st[O_OUT_BUY_INT + q] = ring_out[R_BUY_INTEREST * TILE + q]
-    for j in range(RING_ROW):
-        ring_out[j] = 0.0
+            st[S_OUT_BUY_NA * w + q] = ring[slot, R_BUY_NA * w + q]
+            st[S_OUT_BUY_UNITS * w + q] = ring[slot, R_BUY_UNITS * w + q]
+            st[S_OUT_BUY_INTEREST * w + q] = ring[slot, R_BUY_INTEREST * w + q]
+    for j in range(N_RING * w):
+        ring[slot, j] = 0.0
 
 
 @kernel(inline="always")
-def _pass_b(st, col, ring_c, n_tile, last, filed, lag, svc_monthly, lpmi_monthly):
-    """Pass B: the month's cash flows into ``col`` (the month's accumulator rows), this month's foreclosure
-    cohort into ``ring_c`` (its liquidation slot); the options' parts are filed by pass C (more views of the
-    ring in this loop would stop the vectorizer: they may alias)."""
+def _pass_b(st, w, acc, t, ring, slot_c, n_tile, last, filed, lag, svc_monthly, lpmi_monthly):
+    """Pass B: the month's cash flows into ``acc[t]`` (the month's accumulator row), this month's foreclosure
+    cohort into ring row ``slot_c`` (its liquidation slot); the options' parts are filed by pass C (more
+    ring rows in this loop would stop the vectorizer: they may alias)."""
     for q in range(n_tile):
-        perf = st[O_PERF + q]
-        rate_q = st[O_RATE + q]
-        mdr = st[O_MDR + q]
-        smm = st[O_SMM + q]
-        unit_start = st[O_UNIT + q]
-        delinquent_na = st[O_DEL_NA + q]
-        delinquent_units = st[O_DEL_UNITS + q]
+        perf = st[S_PERFORMING * w + q]
+        rate_q = st[S_RATE * w + q]
+        mdr = st[S_MDR * w + q]
+        smm = st[S_SMM * w + q]
+        unit_start = st[S_UNIT * w + q]
+        delinquent_na = st[S_DEL_NA * w + q]
+        delinquent_units = st[S_DEL_UNITS * w + q]
         begin = perf + delinquent_na + delinquent_units * unit_start
-        col[OUT_BALANCE_BEGIN * TILE + q] += begin
-        col[OUT_GROSS_RATE_BALANCE * TILE + q] += begin * rate_q
-        col[OUT_NET_RATE_BALANCE * TILE + q] += begin * st[O_NET + q]
-        col[OUT_PERFORMING_BEGIN * TILE + q] += perf
+        acc[t, OUT_BALANCE_BEGIN * w + q] += begin
+        acc[t, OUT_GROSS_RATE_BALANCE * w + q] += begin * rate_q
+        acc[t, OUT_NET_RATE_BALANCE * w + q] += begin * st[S_NET_RATE * w + q]
+        acc[t, OUT_PERFORMING_BEGIN * w + q] += perf
 
         # -- 3. defaults, before scheduled principal.
         defaulted = perf * mdr
         perf -= defaulted
         paying = perf
-        payment = st[O_PAY + q] * (1.0 - mdr)
+        payment = st[S_PAYMENT * w + q] * (1.0 - mdr)
         # -- 2. scheduled interest and principal (and the loan's unit schedule).
-        interest = perf * st[O_MONTHLY + q]
+        interest = perf * st[S_MONTHLY * w + q]
         scheduled = payment - interest
         if last or scheduled > perf:  # the last payment takes what is left
             scheduled = perf
-        unit_scheduled = st[O_UNIT_PAY + q] - unit_start * st[O_MONTHLY + q]
+        unit_scheduled = st[S_UNIT_PAYMENT * w + q] - unit_start * st[S_MONTHLY * w + q]
         if last or unit_scheduled > unit_start:
             unit_scheduled = unit_start
         perf -= scheduled
         unit = unit_start - unit_scheduled
-        col[OUT_PREPAYABLE * TILE + q] += perf
+        acc[t, OUT_PREPAYABLE * w + q] += perf
         # -- 4. prepayments, after scheduled principal.
         prepaid = perf * smm
         perf -= prepaid
-        st[O_PAY + q] = payment * (1.0 - smm)
-        st[O_SURV + q] *= (1.0 - mdr) * (1.0 - smm)
+        st[S_PAYMENT * w + q] = payment * (1.0 - smm)
+        st[S_SURVIVAL * w + q] *= (1.0 - mdr) * (1.0 - smm)
 
         # -- 3. pipeline: split this month's cohort among the routes and file the foreclosure part where it
         #       leaves (lag 0: foreclosed at once; x 1.0 / x 0.0 and + 0.0 are exact).
-        d_purchase = defaulted * st[O_G + q]
+        d_purchase = defaulted * st[S_FRAC_PURCHASE * w + q]
         rest = defaulted - d_purchase
-        d_buyout = rest * st[O_B + q]
+        d_buyout = rest * st[S_FRAC_BUYOUT * w + q]
         rest -= d_buyout
-        d_foreclosure = rest - rest * st[O_F + q]
+        d_foreclosure = rest - rest * st[S_FRAC_FAIR_VALUE * w + q]
         inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
-        adv = st[O_ADV_OK + q]
+        adv = st[S_ADV_OK * w + q]
         na = 1.0 - adv
-        col[_PURCHASE_ELIGIBLE * TILE + q] += defaulted * st[O_ELIG + q]
-        ring_c[R_UNITS * TILE + q] += d_foreclosure * inv_unit * adv * filed
-        ring_c[R_NA * TILE + q] += d_foreclosure * na * filed
-        ring_c[R_LOSS * TILE + q] += d_foreclosure * st[O_SEV + q] * filed
-        st[O_DEF + q] = defaulted
-        st[O_INV_UNIT + q] = inv_unit
+        acc[t, _PURCHASE_ELIGIBLE * w + q] += defaulted * st[S_ELIGIBLE * w + q]
+        ring[slot_c, R_UNITS * w + q] += d_foreclosure * inv_unit * adv * filed
+        ring[slot_c, R_NA * w + q] += d_foreclosure * na * filed
+        ring[slot_c, R_LOSS * w + q] += d_foreclosure * st[S_SEV * w + q] * filed
+        st[S_DEFAULTED * w + q] = defaulted
+        st[S_INV_UNIT * w + q] = inv_unit
         now = 1.0 - filed
-        liq_na = st[O_OUT_NA + q] + d_foreclosure * na * now
-        liq_units = st[O_OUT_UNITS + q] + d_foreclosure * inv_unit * adv * now
+        liq_na = st[S_OUT_NA * w + q] + d_foreclosure * na * now
+        liq_units = st[S_OUT_UNITS * w + q] + d_foreclosure * inv_unit * adv * now
         # Stated balance liquidated; the servicer's advanced principal is repaid out of the proceeds
         # first, so the trust's loss stays severity x the defaulted balance (at most the stated one).
         liquidated = liq_na + liq_units * unit_start
-        loss = min(st[O_OUT_LOSS + q] + d_foreclosure * st[O_SEV + q] * now, liquidated)
-        buy_na = st[O_OUT_BUY_NA + q]
-        buy_units = st[O_OUT_BUY_UNITS + q]
+        loss = min(st[S_OUT_LOSS * w + q] + d_foreclosure * st[S_SEV * w + q] * now, liquidated)
+        buy_na = st[S_OUT_BUY_NA * w + q]
+        buy_units = st[S_OUT_BUY_UNITS * w + q]
         repurchased = buy_na + buy_units * unit_start
         delinquent_na += defaulted * na - (liq_na + buy_na)
         if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
@@ -712,58 +727,58 @@ def _pass_b(st, col, ring_c, n_tile, last, filed, lag, svc_monthly, lpmi_monthly
             delinquent_units = 0.0
 
         # -- 5. interest, advances and fees.
-        col[OUT_SCHEDULED_INTEREST * TILE + q] += interest
-        col[OUT_SERVICING_FEE * TILE + q] += paying * svc_monthly
+        acc[t, OUT_SCHEDULED_INTEREST * w + q] += interest
+        acc[t, OUT_SERVICING_FEE * w + q] += paying * svc_monthly
         advanced = delinquent_units * unit_start
-        col[OUT_ADVANCED_INTEREST * TILE + q] += advanced * st[O_ADV_MONTHLY + q]
-        col[OUT_ADVANCED_PRINCIPAL * TILE + q] += delinquent_units * unit_scheduled
+        acc[t, OUT_ADVANCED_INTEREST * w + q] += advanced * st[S_ADVANCE_MONTHLY * w + q]
+        acc[t, OUT_ADVANCED_PRINCIPAL * w + q] += delinquent_units * unit_scheduled
         fee_balance = paying + advanced
-        col[_FEE_BALANCE * TILE + q] += fee_balance
-        col[OUT_LPMI_PREMIUM * TILE + q] += fee_balance * lpmi_monthly
-        col[OUT_SCHEDULED_PRINCIPAL * TILE + q] += scheduled
-        col[OUT_PREPAYMENT * TILE + q] += prepaid
-        col[OUT_DEFAULT_BALANCE * TILE + q] += defaulted
-        col[OUT_LIQUIDATED_BALANCE * TILE + q] += liquidated
-        col[OUT_REALIZED_LOSS * TILE + q] += loss
-        col[OUT_REPURCHASED_BALANCE * TILE + q] += repurchased
-        col[OUT_REPURCHASE_INTEREST * TILE + q] += st[O_OUT_BUY_INT + q]
-        col[OUT_BALANCE_END * TILE + q] += perf + delinquent_na + delinquent_units * unit
+        acc[t, _FEE_BALANCE * w + q] += fee_balance
+        acc[t, OUT_LPMI_PREMIUM * w + q] += fee_balance * lpmi_monthly
+        acc[t, OUT_SCHEDULED_PRINCIPAL * w + q] += scheduled
+        acc[t, OUT_PREPAYMENT * w + q] += prepaid
+        acc[t, OUT_DEFAULT_BALANCE * w + q] += defaulted
+        acc[t, OUT_LIQUIDATED_BALANCE * w + q] += liquidated
+        acc[t, OUT_REALIZED_LOSS * w + q] += loss
+        acc[t, OUT_REPURCHASED_BALANCE * w + q] += repurchased
+        acc[t, OUT_REPURCHASE_INTEREST * w + q] += st[S_OUT_BUY_INTEREST * w + q]
+        acc[t, OUT_BALANCE_END * w + q] += perf + delinquent_na + delinquent_units * unit
 
         # Paid off on this path: once its pipeline is empty it only adds exact zeros.
         gone = perf <= 0.0 or last
-        after = st[O_AFTER + q] + 1.0 if gone else st[O_AFTER + q]
-        st[O_AFTER + q] = after
+        after = st[S_AFTER_PAYOFF * w + q] + 1.0 if gone else st[S_AFTER_PAYOFF * w + q]
+        st[S_AFTER_PAYOFF * w + q] = after
         empty = after > lag
-        st[O_DEL_NA + q] = 0.0 if empty else delinquent_na
-        st[O_DEL_UNITS + q] = 0.0 if empty else delinquent_units
-        st[O_UNIT + q] = unit
-        st[O_PERF + q] = 0.0 if gone else perf
+        st[S_DEL_NA * w + q] = 0.0 if empty else delinquent_na
+        st[S_DEL_UNITS * w + q] = 0.0 if empty else delinquent_units
+        st[S_UNIT * w + q] = unit
+        st[S_PERFORMING * w + q] = 0.0 if gone else perf
 
 
 @kernel(inline="always")
-def _pass_c(st, ring, n_tile, o_fv, o_buy, o_pur, svc, buy_m, pur_m):
+def _pass_c(st, w, ring, n_tile, s_fv, s_buy, s_pur, svc, buy_m, pur_m):
     """Pass C (options on): the servicer's routes, each part filed in the ring where it leaves (``o_*``:
     its slot's offset), in the reference twin's order."""
     for q in range(n_tile):
-        defaulted = st[O_DEF + q]
-        d_purchase = defaulted * st[O_G + q]
+        defaulted = st[S_DEFAULTED * w + q]
+        d_purchase = defaulted * st[S_FRAC_PURCHASE * w + q]
         rest = defaulted - d_purchase
-        d_buyout = rest * st[O_B + q]
+        d_buyout = rest * st[S_FRAC_BUYOUT * w + q]
         rest -= d_buyout
-        d_fair_value = rest * st[O_F + q]
-        inv_unit = st[O_INV_UNIT + q]
-        adv = st[O_ADV_OK + q]
+        d_fair_value = rest * st[S_FRAC_FAIR_VALUE * w + q]
+        inv_unit = st[S_INV_UNIT * w + q]
+        adv = st[S_ADV_OK * w + q]
         na = 1.0 - adv
-        adv_rate = max(st[O_RATE + q] - svc, 0.0)
-        ring[o_fv + R_UNITS * TILE + q] += d_fair_value * inv_unit * adv
-        ring[o_buy + R_BUY_UNITS * TILE + q] += d_buyout * inv_unit * adv
-        ring[o_pur + R_BUY_UNITS * TILE + q] += d_purchase * inv_unit * adv
-        ring[o_fv + R_NA * TILE + q] += d_fair_value * na
-        ring[o_buy + R_BUY_NA * TILE + q] += d_buyout * na
-        ring[o_pur + R_BUY_NA * TILE + q] += d_purchase * na
-        ring[o_buy + R_BUY_INTEREST * TILE + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
-        ring[o_pur + R_BUY_INTEREST * TILE + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
-        ring[o_fv + R_LOSS * TILE + q] += d_fair_value * st[O_SEV_FV + q]
+        adv_rate = max(st[S_RATE * w + q] - svc, 0.0)
+        ring[s_fv, R_UNITS * w + q] += d_fair_value * inv_unit * adv
+        ring[s_buy, R_BUY_UNITS * w + q] += d_buyout * inv_unit * adv
+        ring[s_pur, R_BUY_UNITS * w + q] += d_purchase * inv_unit * adv
+        ring[s_fv, R_NA * w + q] += d_fair_value * na
+        ring[s_buy, R_BUY_NA * w + q] += d_buyout * na
+        ring[s_pur, R_BUY_NA * w + q] += d_purchase * na
+        ring[s_buy, R_BUY_INTEREST * w + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
+        ring[s_pur, R_BUY_INTEREST * w + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
+        ring[s_fv, R_LOSS * w + q] += d_fair_value * st[S_SEV_FV * w + q]
 
 
 def _floats(a, ndim: int) -> np.ndarray:
@@ -847,11 +862,14 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
         _floats(coef, 1), _floats(logistic_table, 1),
         int(mode), int(liquidation_lag), bool(advancing), float(rounding), _floats(options.kernel_array(), 1),
     )
-    _project_pool_paths(*args, np.zeros((n_periods, n_paths)), out)
+    # The tile width as the length of a tuple: a compile-time constant in the kernel (numba types a tuple
+    # by its length), so every row offset folds; one specialization per width, 1 only for a single path.
+    width = (0,) * (1 if n_paths == 1 else TILE)
+    _project_pool_paths(*args, np.zeros((n_periods, n_paths)), width, out)
     if options.purchase_limit > 0:
         # The 1% purchase is capped by pool sums of a month, which a loan-by-loan pass cannot know in advance:
         # the first pass finds the eligible new defaults (they do not depend on the purchases, which take only
         # delinquent loans), the second buys min(1, cap / eligible) of them.
         share = purchase_share(options.purchase_limit, out[:, :, _PURCHASE_ELIGIBLE], out[:, :, OUT_PERFORMING_BEGIN])
-        _project_pool_paths(*args, t_(share, 2), out)
+        _project_pool_paths(*args, t_(share, 2), width, out)
     return out
