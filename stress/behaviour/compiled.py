@@ -20,10 +20,18 @@ changes only for a new per-loan input or a new state row.
 Formulas take the coefficients as the tuple :func:`unpack` returns: the
 kernel unpacks the vector once per tile, and a constant index into a tuple is
 a register, not a load the vectorizer would have to prove free of aliasing
-with the kernel's state stores. Every formula is ``@kernel(inline="always")``
-(numba inlines it into the kernel's loops, which keep vectorizing) and keeps
-the kernel's arithmetic operation for operation: the outputs are bit for bit
-those of the kernel before the formulas moved here.
+with the kernel's state stores. Every formula keeps the kernel's arithmetic
+operation for operation: the outputs are bit for bit those of the kernel
+before the formulas moved here. They are plain ``@kernel`` scalar functions
+(no arrays but the logistic table), which LLVM inlines into the kernel's
+loops (those keep vectorizing); numba's own ``inline="always"`` gave the same
+speed but compiled each specialization of the kernel in 12 s instead of 8.5
+(CPU seconds, empty cache, dev machine), as it re-runs its front end at every
+call site.
+
+Numba's on-disk cache keys a kernel by its own source file only: after an
+edit here, touch :mod:`stress.kernels.collateral_paths` (or clear the cache,
+:func:`stress.accelerate.cache_dir`) or the old compiled kernel is loaded.
 """
 
 from __future__ import annotations
@@ -96,7 +104,7 @@ def coefficients(params: BehaviourParams) -> np.ndarray:
     return np.array([float(values[name]) for name in COEF_NAMES])
 
 
-@kernel(inline="always")
+@kernel
 def unpack(coef):
     """The coefficient vector as a tuple, element ``C_*`` for name ``COEF_NAMES[C_*]`` (read once per tile)."""
     return (
@@ -110,7 +118,7 @@ def unpack(coef):
 # -- the logistic --------------------------------------------------------------------------------------------
 
 
-@kernel(inline="always")
+@kernel
 def table_logistic(x, table, x0, inv_step):
     """Table logistic, same arithmetic as :func:`stress.behaviour.logistic.logistic` (min / max, no branch)."""
     n = table.shape[0]
@@ -123,7 +131,7 @@ def table_logistic(x, table, x0, inv_step):
 # -- per loan and month (the same on every path) -------------------------------------------------------------
 
 
-@kernel(inline="always")
+@kernel
 def static_smm(c, loan_age, penalty_months):
     """Base SMM x seasoning ramp x prepayment-penalty multiple at ``loan_age`` [months]
     (:func:`stress.behaviour.prepayment.static_smm`)."""
@@ -139,7 +147,7 @@ def static_smm(c, loan_age, penalty_months):
     return c[C_BASE_SMM] * seasoning * penalty
 
 
-@kernel(inline="always")
+@kernel
 def spike_window(c, t, spike_at):
     """The reset spike's window at period index ``t`` for a first reset at ``spike_at`` (-1: none):
     (the lead months' spike, whether ``t`` is in the post-reset window)
@@ -155,7 +163,7 @@ def spike_window(c, t, spike_at):
     return spike_lead, spike_post
 
 
-@kernel(inline="always")
+@kernel
 def static_logit(c, static, loan_age):
     """The loan's default logit terms that do not depend on the path: ``static`` + the age term
     (:func:`stress.behaviour.default.age_term`; one ``log``, skipped past the peak age)."""
@@ -169,57 +177,57 @@ def static_logit(c, static, loan_age):
 # -- per loan, path and month --------------------------------------------------------------------------------
 
 
-@kernel(inline="always")
+@kernel
 def default_logit(c, logit_static, ltv, payment_ratio):
     """The default hazard's logit (:func:`stress.behaviour.default.logit`)."""
     return logit_static + c[C_LTV_SLOPE] * (ltv - c[C_DEFAULT_LTV_REF]) \
         + c[C_NEG_EQUITY_SLOPE] * max(ltv - 1.0, 0.0) + c[C_SHOCK_SLOPE] * (payment_ratio - 1.0)
 
 
-@kernel(inline="always")
+@kernel
 def refi_logit(c, incentive):
     """The refinance S-curve's argument (:func:`stress.behaviour.prepayment.refi_curve`)."""
     return c[C_REFI_SLOPE] * (incentive - c[C_REFI_MID])
 
 
-@kernel(inline="always")
+@kernel
 def burnout_factor(c, cum_incentive):
     """Burnout: ``1 / (1 + burnout x cumulative incentive)`` (:func:`stress.behaviour.prepayment.burnout_factor`)."""
     return 1.0 / (1.0 + c[C_BURNOUT] * cum_incentive)
 
 
-@kernel(inline="always")
+@kernel
 def cumulative_incentive(cum_incentive, incentive):
     """Burnout's state after a month: the positive incentives summed."""
     return cum_incentive + incentive if incentive > 0.0 else cum_incentive
 
 
-@kernel(inline="always")
+@kernel
 def equity_factor(c, ltv):
     """Prepayment's equity multiple (:func:`stress.behaviour.prepayment.equity_factor`)."""
     equity = 1.0 + c[C_EQUITY_SLOPE] * (c[C_PREPAY_LTV_REF] - ltv)
     return min(max(equity, c[C_EQUITY_FLOOR]), c[C_EQUITY_CAP])
 
 
-@kernel(inline="always")
+@kernel
 def refi_gate(c, ltv):
     """The refinance gate: refinancing needs equity (:func:`stress.behaviour.prepayment.refi_gate`)."""
     return min(max((c[C_REFI_LTV_ZERO] - ltv) * c[C_REFI_GATE_INV_WIDTH], 0.0), 1.0)
 
 
-@kernel(inline="always")
+@kernel
 def credit_factor(c, hpi_national, national_peak):
     """Credit availability: falls with the national drawdown (:func:`stress.behaviour.prepayment.credit_factor`)."""
     return max(c[C_CREDIT_FLOOR], 1.0 - c[C_CREDIT_SLOPE] * (1.0 - hpi_national / national_peak))
 
 
-@kernel(inline="always")
+@kernel
 def reset_spike(c, first_shock, spike_post, spike_lead):
     """The month's reset spike (:func:`stress.behaviour.prepayment.reset_spike`; window from :func:`spike_window`)."""
     return c[C_SPIKE_BASE] + c[C_SPIKE_PER_SHOCK] * max(first_shock, 0.0) if spike_post else spike_lead
 
 
-@kernel(inline="always")
+@kernel
 def prepayment_smm(c, smm_base, s_curve, burnout, spike):
     """SMM = base x (1 + refi_max x S-curve x burnout + spike), capped (:func:`stress.behaviour.prepayment.smm`);
     ``smm_base`` carries the static, equity and credit multiples, ``burnout`` and ``spike`` the gate."""
@@ -227,13 +235,13 @@ def prepayment_smm(c, smm_base, s_curve, burnout, spike):
     return smm if smm <= c[C_MAX_SMM] else c[C_MAX_SMM]
 
 
-@kernel(inline="always")
+@kernel
 def default_mdr(c, hazard):
     """MDR = the logistic hazard, capped (:func:`stress.behaviour.default.mdr`)."""
     return hazard if hazard <= c[C_MAX_MDR] else c[C_MAX_MDR]
 
 
-@kernel(inline="always")
+@kernel
 def foreclosure_severity(c, ltv0, advance_rate, hpi_liquidation, hpi_peak, lag, mi, multiplier):
     """Severity of a default liquidated ``lag`` months later, and whether its advances look recoverable
     (:func:`stress.behaviour.severity.severity`, :func:`~stress.behaviour.severity.advance_recoverable`).
@@ -255,7 +263,7 @@ def foreclosure_severity(c, ltv0, advance_rate, hpi_liquidation, hpi_peak, lag, 
     return (0.0 if no_loss else sev), (no_loss or proceeds >= c[C_COST] + adv_amount)
 
 
-@kernel(inline="always")
+@kernel
 def fair_value_severity(c, ltv0, advance_rate, hpi_sale, hpi_peak, months, mi, multiplier):
     """Severity of a fair-value sale ``months`` after default: its cost, its months of accrued interest and
     carrying cost (no timeline extension: no foreclosure), the HPI of its month and its drawdown discount
@@ -268,7 +276,7 @@ def fair_value_severity(c, ltv0, advance_rate, hpi_sale, hpi_peak, months, mi, m
     return 0.0 if ltv0 <= 0.0 else sev
 
 
-@kernel(inline="always")
+@kernel
 def value_covers_price(c, ltv0, hpi, advance_rate, months):
     """The home at ``hpi``, less the liquidation cost, covers the Repurchase Price after ``months`` of accrued
     interest (:func:`stress.behaviour.severity.value_covers_price`)."""
