@@ -5,7 +5,7 @@ and the deterministic run (:func:`stress.pool.project_pool`, one path, mode
 0) both go through it. Numba only, but for :func:`project_tiles`: plain arrays
 in, ``out`` filled, no exceptions, pandas, xarray or random draws inside. The
 callers validate inputs; :func:`project_tiles` lays them out (one dtype and
-layout per argument, so a process compiles the kernel once). The behaviour
+layout per argument, so a process compiles the kernel once per tile width). The behaviour
 models' coefficient layout and the formulas inlined here live in
 :mod:`stress.behaviour.compiled`; the cash-flow helpers (reset, annuity,
 option terms), ring rows and the first 20 output columns in
@@ -807,9 +807,10 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
 
     Every argument reaches the kernel with one dtype and layout whatever the
     caller holds (int64 / float64, C-contiguous, writeable, fixed ndim; paths
-    moved to the last axis here), so a process compiles the kernel once
-    (issue 18). Arrays not read in ``mode`` may be None (an empty array goes
-    in their place).
+    moved to the last axis here), so a process compiles the kernel once per
+    tile width (:data:`TILE` for many paths, 1 for a single path; issue 18).
+    Arrays not read in ``mode`` may be None (an empty array goes in their
+    place).
 
     Parameters
     ----------
