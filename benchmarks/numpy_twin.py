@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from stress.behaviour.logistic import logistic
-from stress.kernels.collateral_paths import (
+from stress.behaviour.compiled import (
     C_AGE_PEAK, C_AGE_SLOPE, C_BASE_SMM, C_BURNOUT, C_COST, C_DEFAULT_LTV_REF, C_EQUITY_CAP, C_EQUITY_FLOOR,
     C_EQUITY_SLOPE, C_FV_COST, C_HAIRCUT, C_LTV_SLOPE, C_MAX_MDR, C_MAX_SEVERITY, C_MAX_SMM, C_PENALTY_EXPIRY_MONTHS,
     C_PENALTY_EXPIRY_MULT, C_PENALTY_FACTOR, C_PREPAY_LTV_REF, C_REFI_MAX, C_REFI_MID, C_REFI_SLOPE,
     C_SEASONING_FLOOR, C_SEASONING_MONTHS, C_SHOCK_SLOPE, C_SPIKE_BASE, C_SPIKE_LEAD, C_SPIKE_MONTHS,
-    C_SPIKE_PER_SHOCK, OUTPUT_NAMES,
+    C_SPIKE_PER_SHOCK,
     C_CARRY_RATE, C_HAIRCUT_PER_DECLINE, C_MAX_EXTENSION, C_NEG_EQUITY_SLOPE, C_TIMELINE_PER_DECLINE,
     C_CREDIT_FLOOR, C_CREDIT_SLOPE, C_REFI_GATE_INV_WIDTH, C_REFI_LTV_ZERO,
 )
+from stress.behaviour.logistic import logistic
+from stress.kernels.collateral_paths import OUTPUT_NAMES
 
 __all__ = ["project_pool_paths_numpy"]
 

@@ -3,8 +3,9 @@
 :func:`loan_arrays` turns a validated tape (:mod:`stress.collateral.schema`)
 into contiguous numpy arrays once; :func:`project_pool` validates the rate
 path and assumptions, builds the monthly SMM / MDR / severity vectors and runs
-:func:`stress.kernels.collateral._project_pool`, whose module docstring states
-every cash-flow convention (timing, reset, defaults, advancing, fees).
+the collateral kernel on one path (:func:`stress.kernels.collateral_paths.project_tiles`,
+vector mode); :mod:`stress.kernels.collateral` states every cash-flow
+convention (timing, reset, defaults, advancing, fees).
 """
 
 from __future__ import annotations
@@ -258,7 +259,8 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
     assumptions : Assumptions
         Prepayment, default, severity, lag, advancing, servicer options, rate
         rounding and pricing speed. PSA / SDA ages start at the pool's WA age.
-        With the 1% purchase option the kernel runs twice (see the code).
+        With the 1% purchase option the kernel runs twice
+        (:func:`stress.kernels.collateral_paths.project_tiles`).
     n_periods : int
         Months to project [1..600].
 
@@ -266,9 +268,11 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
     -------
     PoolCashflows
     """
-    from stress.kernels.collateral import _PERFORMING_BEGIN, _PURCHASE_ELIGIBLE, N_COLUMNS, OUTPUT_NAMES, \
-        _project_pool
-    from stress.servicing import purchase_share
+    from stress.behaviour.compiled import N_COEF
+    from stress.behaviour.logistic import LOGISTIC_TABLE
+    from stress.behaviour.prep import BehaviourLoans
+    from stress.kernels.collateral import OUTPUT_NAMES as POOL_OUTPUT_NAMES
+    from stress.kernels.collateral_paths import MODE_VECTORS, project_tiles
 
     if not isinstance(assumptions, Assumptions):
         raise ScenarioError(f"assumptions: expected an Assumptions, got {type(assumptions).__name__}")
@@ -282,29 +286,14 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
         names = [INDICES[i] for i in used if not np.all(np.isfinite(matrix[i, : max(n_periods - 1, 1)]))]
         raise ScenarioError(f"index_rates: {', '.join(names)} has missing or non-finite values within the horizon")
 
+    # One path of the multi-path kernel in vector mode (no behaviour coefficient is read there).
     wa_age = loans.wa_age
-    smm = np.ascontiguousarray(assumptions.smm(n_periods, wa_age=wa_age))
-    mdr = np.ascontiguousarray(assumptions.mdr(n_periods, wa_age=wa_age))
-    severity = np.ascontiguousarray(assumptions.severity_vector(n_periods))
-    options = assumptions.servicer_options
-    out = np.zeros((n_periods, N_COLUMNS))
-
-    def run(purchase):
-        _project_pool(
-            loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
-            loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
-            loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
-            loans.master_servicing_fee_rate, loans.trustee_fee_rate,
-            matrix, smm, mdr, severity,
-            assumptions.liquidation_lag, assumptions.advancing, assumptions.rounding,
-            options.kernel_array(), purchase,
-            out,
-        )
-
-    run(np.zeros(n_periods))
-    if options.purchase_limit > 0:
-        # The 1% purchase is capped by pool sums of a month, which a loan-by-loan pass cannot know in
-        # advance: the first pass finds the eligible new defaults (they do not depend on the purchases,
-        # which take only delinquent loans), the second buys min(1, cap / eligible) of them.
-        run(purchase_share(options.purchase_limit, out[:, _PURCHASE_ELIGIBLE], out[:, _PERFORMING_BEGIN]))
-    return PoolCashflows(**{name: np.ascontiguousarray(out[:, k]) for k, name in enumerate(OUTPUT_NAMES)})
+    out = project_tiles(
+        BehaviourLoans.vectors_only(loans), matrix[None], None, None,
+        np.asarray(assumptions.smm(n_periods, wa_age=wa_age))[None],
+        np.asarray(assumptions.mdr(n_periods, wa_age=wa_age))[None],
+        np.asarray(assumptions.severity_vector(n_periods))[None], None, np.zeros(N_COEF), LOGISTIC_TABLE,
+        mode=MODE_VECTORS, liquidation_lag=assumptions.liquidation_lag, advancing=assumptions.advancing,
+        rounding=assumptions.rounding, options=assumptions.servicer_options,
+    )
+    return PoolCashflows(**{name: np.ascontiguousarray(out[0, :, k]) for k, name in enumerate(POOL_OUTPUT_NAMES)})

@@ -170,9 +170,7 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, 
     PathCashflows
         Arrays ``(p, n_periods)``.
     """
-    from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, \
-        _project_pool_paths
-    from stress.servicing import purchase_share
+    from stress.kernels.collateral_paths import OUTPUT_NAMES, project_tiles
     from stress.behaviour.logistic import LOGISTIC_TABLE
 
     if isinstance(n_periods, bool) or not isinstance(n_periods, (int, np.integer)) or not 1 <= n_periods <= 600:
@@ -210,30 +208,10 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, 
 
     k = _kernel_behaviour(model, loans, rates, n_paths, n_periods)
     rounding = k.rounding if rounding is None else rounding
-    options = model.servicer_options
-
-    t_ = lambda a: np.ascontiguousarray(np.moveaxis(a, 0, -1))  # noqa: E731  (p, ...) -> (..., p)
-    out = np.zeros((n_paths, n_periods, N_COLUMNS))
-    inputs = (t_(rates), t_(k.mortgage_rate), t_(hpi_arr[:, :, :n_periods]), t_(k.smm), t_(k.mdr), t_(k.severity))
-
-    def run(purchase):
-        _project_pool_paths(
-            loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate,
-            loans.margin, loans.index_id, loans.months_to_reset, loans.reset_frequency,
-            loans.initial_cap, loans.periodic_cap, loans.max_rate, loans.min_rate, loans.remaining_term,
-            loans.master_servicing_fee_rate, loans.trustee_fee_rate,
-            loans.age, bl.region_id, bl.inv_value, bl.default_static, bl.mi_coverage, bl.penalty_months,
-            bl.spike_reset, *inputs,
-            k.coef, LOGISTIC_TABLE,
-            k.mode, int(model.liquidation_lag), bool(model.advancing), float(rounding), options.kernel_array(),
-            purchase, out,
-        )
-
-    run(np.zeros((n_periods, n_paths)))
-    if options.purchase_limit > 0:  # the 1% cap needs the month's pool sums: see stress.pool.project_pool
-        share = purchase_share(options.purchase_limit, out[:, :, _PURCHASE_ELIGIBLE],
-                               out[:, :, OUT_PERFORMING_BEGIN])
-        run(t_(share))
+    out = project_tiles(bl, rates, k.mortgage_rate, hpi_arr[:, :, :n_periods], k.smm, k.mdr, k.severity,
+                        k.severity_multiplier, k.coef, LOGISTIC_TABLE, mode=k.mode,
+                        liquidation_lag=int(model.liquidation_lag), advancing=bool(model.advancing),
+                        rounding=float(rounding), options=model.servicer_options)
     return PathCashflows(**{name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(OUTPUT_NAMES)})
 
 
@@ -244,8 +222,9 @@ class _KernelBehaviour:
     mode: int
     smm: np.ndarray
     mdr: np.ndarray
-    severity: np.ndarray
-    mortgage_rate: np.ndarray
+    severity: np.ndarray | None
+    severity_multiplier: np.ndarray | None
+    mortgage_rate: np.ndarray | None
     coef: np.ndarray
     rounding: float
 
@@ -271,13 +250,15 @@ def _kernel_behaviour(model: CollateralModel, loans: LoanArrays, rates: np.ndarr
             smm=np.broadcast_to(a.smm(n_periods, wa_age=wa_age), (n_paths, n_periods)),
             mdr=np.broadcast_to(a.mdr(n_periods, wa_age=wa_age), (n_paths, n_periods)),
             severity=np.broadcast_to(a.severity_vector(n_periods), (n_paths, n_periods)),
-            mortgage_rate=np.zeros((n_paths, n_periods)), coef=coefficients(BehaviourParams()),
+            severity_multiplier=None, mortgage_rate=None, coef=coefficients(BehaviourParams()),
             rounding=a.rounding)
     mult = model.multipliers if model.multipliers is not None else Multipliers()
     return _KernelBehaviour(
         mode=MODE_MODELS if model.multipliers is None else MODE_SCALED,
         smm=_per_period("prepayment", mult.prepayment, n_paths, n_periods),
         mdr=_per_period("default", mult.default, n_paths, n_periods),
-        severity=_per_period("severity", mult.severity, n_paths, n_periods),
+        severity=None,
+        severity_multiplier=None if model.multipliers is None
+        else _per_period("severity", mult.severity, n_paths, n_periods),
         mortgage_rate=mortgage_rate(rates[:, :, :n_periods], model.params), coef=coefficients(model.params),
         rounding=reference_collateral().rate_rounding)

@@ -322,3 +322,15 @@ def test_pool_severity_in_the_alt_a_bust_range(fall):
         cf = project_pool_paths(tape, rates, np.broadcast_to(path, (1, 2, n)).copy(), BehaviourModel(P), n_periods=n)
         severity = cf.realized_loss[0, after].sum() / cf.liquidated_balance[0, after].sum()
         assert low <= severity <= high
+
+
+def test_kernel_coefficient_tuple_follows_the_layout():
+    # The kernel reads coefficient C_x as element C_x of unpack(coef): a name added to COEF_NAMES without its
+    # element in unpack would shift every coefficient after it.
+    from stress.behaviour.compiled import COEF_NAMES, N_COEF, coefficients, unpack
+
+    coef = np.arange(N_COEF, dtype=np.float64) * 1.5
+    assert unpack(coef) == tuple(coef)
+    packed = coefficients(BehaviourParams())
+    assert packed.shape == (len(COEF_NAMES),) and packed.dtype == np.float64
+    assert packed[COEF_NAMES.index("max_smm")] == BehaviourParams().prepayment.max_smm

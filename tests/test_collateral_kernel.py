@@ -1,4 +1,5 @@
-"""The collateral kernel: reference twin, hand-computed resets, closed forms, invariants."""
+"""The collateral kernel on one path (the deterministic run): reference twin, hand-computed resets, closed forms,
+invariants."""
 
 from dataclasses import replace
 
@@ -9,7 +10,11 @@ from hypothesis import strategies as st
 
 from reference.collateral_reference import OUTPUTS, project_pool_reference
 from stress.assumptions import Assumptions
-from stress.kernels.collateral import N_COLUMNS, OUTPUT_NAMES, _project_pool
+from stress.behaviour.compiled import N_COEF
+from stress.behaviour.logistic import LOGISTIC_TABLE
+from stress.behaviour.prep import BehaviourLoans
+from stress.kernels.collateral import OUTPUT_NAMES
+from stress.kernels.collateral_paths import MODE_VECTORS, project_tiles
 from stress.pool import INDEX_IDS, LoanArrays, PoolCashflows, loan_arrays, project_pool
 from stress.servicing import ServicerOptions
 
@@ -125,16 +130,14 @@ def test_kernel_equals_reference(seed, n_loans, n_periods, cpr, cdr, vector_prep
 
 
 def run_kernel(loans: LoanArrays, index_rates, n_periods, *, smm=0.0, mdr=0.0, rounding=0.00125):
-    """The raw kernel (no validation), so unobserved index months can be NaN."""
-    out = np.zeros((n_periods, N_COLUMNS))
-    _project_pool(
-        loans.balance, loans.gross_rate, loans.servicing_fee_rate, loans.lpmi_rate, loans.margin, loans.index_id,
-        loans.months_to_reset, loans.reset_frequency, loans.initial_cap, loans.periodic_cap, loans.max_rate,
-        loans.min_rate, loans.remaining_term, MASTER, TRUSTEE, index_rates,
-        np.full(n_periods, smm), np.full(n_periods, mdr), np.zeros(n_periods), 0, True, rounding,
-        ServicerOptions().kernel_array(), np.zeros(n_periods), out,
+    """The raw kernel on one path (no validation), so unobserved index months can be NaN."""
+    out = project_tiles(
+        BehaviourLoans.vectors_only(loans), np.asarray(index_rates)[None], None, None,
+        np.full((1, n_periods), smm), np.full((1, n_periods), mdr), np.zeros((1, n_periods)), None,
+        np.zeros(N_COEF), LOGISTIC_TABLE, mode=MODE_VECTORS, liquidation_lag=0, advancing=True,
+        rounding=rounding, options=ServicerOptions(),
     )
-    return PoolCashflows(**{name: out[:, k].copy() for k, name in enumerate(OUTPUT_NAMES)})
+    return PoolCashflows(**{name: out[0, :, k].copy() for k, name in enumerate(OUTPUT_NAMES)})
 
 
 def test_reset_caps_by_hand():

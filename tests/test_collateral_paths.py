@@ -1,4 +1,5 @@
-"""The multi-path collateral kernel: mode 0 == the one-path kernel per path; models == the reference twin."""
+"""The collateral kernel on many paths: mode 0 == the deterministic run (tiles of width 1) path by path; models ==
+the reference twin."""
 
 import numpy as np
 from hypothesis import given, settings

@@ -21,8 +21,8 @@
 The deal-level fee rates (master servicing, trustee) are the deal file's
 ``[collateral]`` values; left out, the reference deal file's.
 
-:func:`coefficients` packs the scalar coefficients in the kernel's order
-(:data:`stress.kernels.collateral_paths.COEF_NAMES`).
+:func:`coefficients` (defined in :mod:`stress.behaviour.compiled`, which owns
+the kernel's coefficient layout) packs the scalar coefficients.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ import pandas as pd
 
 from stress.behaviour import default as default_model
 from stress.behaviour import severity as severity_model
-from stress.behaviour.logistic import LOGISTIC_STEP, LOGISTIC_X0
+from stress.behaviour.compiled import coefficients
 from stress.behaviour.params import BehaviourParams
-from stress.behaviour.prepayment import base_smm
 from stress.errors import ScenarioError
 from stress.pool import LoanArrays, loan_arrays
 
@@ -140,36 +139,3 @@ def prepare_loans(tape: pd.DataFrame, params: BehaviourParams, *,
         penalty_months=tape["prepay_penalty_months"].to_numpy(dtype=np.int64),
         spike_reset=np.where(hybrid, tape["months_to_reset"].to_numpy(dtype=np.int64), -1),
     )
-
-
-def coefficients(params: BehaviourParams) -> np.ndarray:
-    """The kernel's coefficient vector (order :data:`~stress.kernels.collateral_paths.COEF_NAMES`)."""
-    from stress.kernels.collateral_paths import COEF_NAMES
-
-    pp, dp, sp = params.prepayment, params.default, params.severity
-    values = {
-        "base_smm": base_smm(params), "seasoning_months": pp.seasoning_months,
-        "seasoning_floor": pp.seasoning_floor, "refi_max": pp.refi_max, "refi_slope": pp.refi_slope,
-        "refi_midpoint": pp.refi_midpoint, "burnout": pp.burnout, "penalty_factor": pp.penalty_factor,
-        "penalty_expiry_multiple": pp.penalty_expiry_multiple, "penalty_expiry_months": pp.penalty_expiry_months,
-        "reset_spike_base": pp.reset_spike_base, "reset_spike_per_shock": pp.reset_spike_per_shock,
-        "reset_spike_lead_months": pp.reset_spike_lead_months, "reset_spike_months": pp.reset_spike_months,
-        "equity_slope": pp.equity_slope, "equity_floor": pp.equity_floor, "equity_cap": pp.equity_cap,
-        "prepay_ltv_reference": pp.ltv_reference, "max_smm": pp.max_smm,
-        "age_peak_months": dp.age_peak_months, "age_slope": dp.age_slope, "ltv_slope": dp.ltv_slope,
-        "default_ltv_reference": dp.ltv_reference, "payment_shock_slope": dp.payment_shock_slope,
-        "max_mdr": dp.max_mdr, "distressed_haircut": sp.distressed_haircut,
-        "liquidation_cost": sp.foreclosure_cost, "fair_value_cost": sp.fair_value_sale_cost,
-        "max_severity": sp.max_severity,
-        "logistic_x0": LOGISTIC_X0, "logistic_step": LOGISTIC_STEP,
-        "negative_equity_slope": dp.negative_equity_slope, "haircut_per_decline": sp.haircut_per_decline,
-        # the foreclosure timeline's crowding extension (a fair-value sale is never extended: the kernel
-        # counts fair_value_months for it)
-        "carry_rate": sp.carry_rate, "timeline_per_decline": sp.timeline_per_decline,
-        "max_extension_months": sp.max_extension_months,
-        "refi_ltv_zero": pp.refi_ltv_zero,
-        "refi_gate_inv_width": 1.0 / (pp.refi_ltv_zero - pp.refi_ltv_full),
-        "credit_drawdown_slope": pp.credit_drawdown_slope, "credit_floor": pp.credit_floor,
-    }
-    assert set(values) == set(COEF_NAMES)
-    return np.array([float(values[name]) for name in COEF_NAMES])

@@ -1,14 +1,16 @@
-"""Collateral cash-flow kernel: ARM resets, amortization, defaults, prepayments.
+"""Collateral cash-flow conventions and the helpers the collateral kernel shares.
 
-Numba only: plain arrays in, the ``out`` array filled, no exceptions, pandas,
-xarray or random draws inside. The Python side (:mod:`stress.pool`) validates
-the inputs and builds the monthly SMM / MDR / severity vectors.
-
-Layout: ``# l = loans, t = months``. Loans are the outer loop so that each
-loan's state (balance, rate, payment, delinquency pipeline) lives in local
-variables for its whole life and a loan that has paid off leaves early; the
-pool results are accumulated into ``out[t, k]``, whose rows (one per month,
-``N_OUTPUTS`` values each) stay in cache. No loan x month array is ever built.
+The one collateral kernel is :func:`stress.kernels.collateral_paths._project_pool_paths`
+(many paths; the deterministic run of :func:`stress.pool.project_pool` is one
+path of it, mode 0). This module states the cash-flow conventions it follows
+(below), and holds what is not specific to tiles of paths: the output columns
+(:data:`OUTPUT_NAMES`, ``OUT_*``), the rows of the delinquency ring buffers
+(``R_*``), the servicer options' layout (:data:`OPTION_NAMES`) and the scalar
+helpers the kernel calls (:func:`_reset_rate`, :func:`_level_payment`,
+:func:`_option_terms`, :func:`_exercised`, :func:`_vector_value_covers_price`).
+The slow, readable one-path twin ``tests/reference/collateral_reference.py``
+follows these conventions loan by loan, month by month; it is compared with
+the kernel on one path in ``tests/test_collateral_kernel.py``.
 
 Conventions (period ``t`` = 1..T; array index ``t - 1``)
 ---------------------------------------------------------
@@ -97,7 +99,7 @@ payment due 2004-02-01, which funds the 2004-02-25 payment date.
    see 3): servicing ``servicing_fee_rate / 12``, master servicing, trustee,
    LPMI premium ``lpmi_rate / 12`` — each reported separately. Net mortgage
    rate = gross - servicing - master servicing - trustee - LPMI.
-6. **Outputs** (``out[t - 1, k]``, the ``OUT_*`` constants, pool sums):
+6. **Outputs** (``out[p, t - 1, k]``, the ``OUT_*`` constants, pool sums):
    ``pool_balance_begin`` / ``pool_balance_end`` (performing + delinquent
    stated balance not yet liquidated or bought); ``scheduled_interest``
    (gross, on the performing balance); ``advanced_interest``; the four fees;
@@ -168,15 +170,6 @@ N_OUTPUTS = len(OUTPUT_NAMES)
     OUT_REPURCHASED_BALANCE,
     OUT_REPURCHASE_INTEREST,
 ) = range(N_OUTPUTS)
-# Scratch columns after the outputs: the balance master servicing and trustee
-# fees are charged on (performing + advanced delinquent), summed over loans;
-# the performing balance at the start of the month; the new defaults the 1%
-# purchase rule selects (the Python side caps the purchase with these two).
-_FEE_BALANCE = N_OUTPUTS
-_PERFORMING_BEGIN = N_OUTPUTS + 1
-_PURCHASE_ELIGIBLE = N_OUTPUTS + 2
-N_COLUMNS = N_OUTPUTS + 3
-
 # Rows of the delinquency ring buffers: to liquidation (not advanced [USD], advanced [units of the
 # scheduled balance], loss [USD]) and to the Repurchase Price (not advanced, advanced, accrued interest).
 R_NA, R_UNITS, R_LOSS, R_BUY_NA, R_BUY_UNITS, R_BUY_INTEREST = range(6)
@@ -193,7 +186,7 @@ OPTION_NAMES: tuple[str, ...] = ("buyout_share", "buyout_by_value", "buyout_mont
 @kernel
 def _option_terms(options):
     """The servicer options vector unpacked: (buy-out share, by value, months, fair-value share, by value,
-    months, purchase by value, months, whether any option is on). Both collateral kernels read it here."""
+    months, purchase by value, months, whether any option is on)."""
     buy_share, fv_share = options[O_BUYOUT_SHARE], options[O_FAIR_VALUE_SHARE]
     return (buy_share, options[O_BUYOUT_BY_VALUE] != 0.0, int(options[O_BUYOUT_MONTHS]),
             fv_share, options[O_FAIR_VALUE_BY_VALUE] != 0.0, int(options[O_FAIR_VALUE_MONTHS]),
@@ -256,238 +249,3 @@ def _exercised(share, by_value, pays, usable):
 def _vector_value_covers_price(severity, advance_rate, months):
     """Vector mode's buy test: recovery ``1 - severity`` >= price ``1 + months x advance rate / 12`` (per $)."""
     return 1.0 - severity >= 1.0 + months * advance_rate / 12.0
-
-
-@kernel
-def _project_pool(
-    balance, gross_rate, servicing_fee_rate, lpmi_rate,
-    margin, index_id, months_to_reset, reset_frequency,
-    initial_cap, periodic_cap, max_rate, min_rate, remaining_term,
-    master_servicing_fee_rate, trustee_fee_rate,
-    index_rates, smm, mdr, severity,
-    liquidation_lag, advancing, rounding, options, purchase_share,
-    out,
-):
-    """Project a pool of ARM loans and accumulate pool cash flows by month.
-
-    # l = loans, t = months
-
-    Parameters (all validated by :func:`stress.pool.project_pool`)
-    ----------
-    balance, gross_rate, servicing_fee_rate, lpmi_rate, margin : float64[l]
-        Cut-off balance [USD]; note rate, fee rates, margin [annual, decimal].
-    index_id : int64[l]
-        Row of ``index_rates`` (0 LIBOR_1M, 1 LIBOR_6M, 2 LIBOR_12M, 3 CMT_1Y).
-    months_to_reset, reset_frequency, remaining_term : int64[l]
-        [months]; see the module docstring.
-    initial_cap, periodic_cap, max_rate, min_rate : float64[l]
-        [decimal].
-    master_servicing_fee_rate, trustee_fee_rate : float
-        [annual, decimal] on every loan.
-    index_rates : float64[k, >= T - 1]
-        Index path; an adjustment at month ``a`` observes ``index_rates[k, a - 1]``.
-    smm, mdr, severity : float64[t]
-        Monthly prepayment and default rates and the severity in the month of
-        liquidation [decimal].
-    liquidation_lag : int
-        [months, >= 0]
-    advancing : bool
-        The servicer advances delinquent interest and scheduled principal.
-    rounding : float
-        Rate rounding increment [decimal]; 0 = none.
-    options : float64[N_OPTIONS]
-        Servicer options, layout :data:`OPTION_NAMES` (:meth:`stress.servicing.ServicerOptions.kernel_array`).
-    purchase_share : float64[t]
-        Share of the month's eligible new defaults bought under the 1% option.
-    out : float64[t, >= N_COLUMNS]
-        Filled: ``out[t - 1, OUT_*]`` and the scratch columns (zeroed here first).
-    """
-    n_loans = balance.shape[0]
-    n_periods = smm.shape[0]
-    lag = liquidation_lag
-    ring_len = lag + 1
-    out[:, :] = 0.0
-    # One set of ring buffers, reused loan after loan: ring[R_*, (s + offset) % ring_len] holds the part of
-    # the cohort defaulted in month s that leaves the pipeline ``offset`` months later.
-    ring = np.zeros((N_RING, ring_len))
-    # Survival factors of the payment, per month: P <- P * (1 - mdr) * (1 - smm).
-    keep_default = 1.0 - mdr
-    keep_prepay = 1.0 - smm
-    fixed_fees = master_servicing_fee_rate + trustee_fee_rate
-    (buy_share, buy_by_value, buy_m, fv_share, fv_by_value, fv_m, pur_by_value, pur_m,
-     any_option) = _option_terms(options)
-
-    for l in range(n_loans):
-        performing = balance[l]
-        rate = gross_rate[l]
-        svc = servicing_fee_rate[l]
-        lpmi = lpmi_rate[l]
-        k = index_id[l]
-        term = remaining_term[l]
-        next_reset = months_to_reset[l]  # 0-based index of the month the new rate first applies to
-        freq = reset_frequency[l]
-        cap = initial_cap[l]
-        monthly = rate / 12.0
-        advance_rate = max(rate - svc, 0.0)
-        net_rate = rate - svc - lpmi - fixed_fees
-        payment = _level_payment(performing, monthly, term)
-        # The loan's scheduled balance per dollar of cut-off balance (no default, no prepayment) and its
-        # payment: delinquent balances whose principal is advanced amortize along it (see 3).
-        unit = 1.0
-        unit_payment = _level_payment(1.0, monthly, term)
-        delinquent_na = 0.0   # delinquent balance not advanced [USD]
-        delinquent_units = 0.0  # advanced delinquent balance, in units of ``unit`` [USD per unit]
-        months_after_payoff = 0
-        last_filed = -1  # month a cohort last entered the pipeline (-1: never)
-        ring[:, :] = 0.0  # a pipeline cut off by the horizon must not leak into the next loan
-        slot = 0  # t % ring_len, kept by increment
-
-        for t in range(n_periods):
-            # -- 1. ARM reset: an adjustment at month a = t (1-based months) applies from month t + 1,
-            #       i.e. index t here; it observes index_rates[k, a - 1].
-            if t == next_reset:
-                new_rate = _reset_rate(rate, index_rates[k, t - 1], margin[l], cap,
-                                       min_rate[l], max_rate[l], rounding)
-                cap = periodic_cap[l]
-                next_reset += freq
-                if new_rate != rate:
-                    rate = new_rate
-                    monthly = rate / 12.0
-                    advance_rate = max(rate - svc, 0.0)
-                    net_rate = rate - svc - lpmi - fixed_fees
-                    payment = _level_payment(performing, monthly, term - t)
-                    unit_payment = _level_payment(unit, monthly, term - t)
-            row = out[t]
-            unit_start = unit
-            begin = performing + delinquent_na + delinquent_units * unit_start
-            row[OUT_BALANCE_BEGIN] += begin
-            row[OUT_GROSS_RATE_BALANCE] += begin * rate
-            row[OUT_NET_RATE_BALANCE] += begin * net_rate
-            row[_PERFORMING_BEGIN] += performing
-
-            # -- 3. defaults, before scheduled principal.
-            defaulted = performing * mdr[t]
-            performing -= defaulted
-            paying = performing  # the balance that pays interest this month
-            payment *= keep_default[t]
-            # -- 2. scheduled interest and principal on the performing balance (and on the unit schedule).
-            interest = performing * monthly
-            if term - t <= 1:
-                scheduled = performing  # last payment takes what is left
-                unit_scheduled = unit
-            else:
-                scheduled = payment - interest
-                if scheduled > performing:
-                    scheduled = performing
-                unit_scheduled = unit_payment - unit * monthly
-                if unit_scheduled > unit:
-                    unit_scheduled = unit
-            performing -= scheduled
-            unit -= unit_scheduled
-            # -- 4. prepayments, after scheduled principal.
-            prepaid = performing * smm[t]
-            performing -= prepaid
-            payment *= keep_prepay[t]
-
-            # -- 3. the pipeline: split this month's cohort among the routes, then take out what is due.
-            #       Both only when there is something to do (a loan that never defaults skips them; the
-            #       many-path kernel adds the same amounts, zeros included, so mode 0 stays bit for bit).
-            filed_na = 0.0
-            filed_units = 0.0
-            if defaulted > 0.0:
-                last_filed = t
-                sev_foreclosure = severity[min(t + lag, n_periods - 1)]
-                inv_unit = 0.0
-                if advancing:  # advanced cohorts are kept in units of the scheduled balance
-                    inv_unit = 1.0 / unit_start if unit_start > 0.0 else 0.0
-                    filed_units = defaulted * inv_unit
-                else:
-                    filed_na = defaulted
-                d_foreclosure = defaulted
-                if any_option:
-                    sev_fair_value = severity[min(t + fv_m, n_periods - 1)]
-                    pays = _vector_value_covers_price(sev_foreclosure, advance_rate, pur_m)
-                    g = _exercised(purchase_share[t], pur_by_value, pays, pur_m < lag)
-                    if pur_m < lag and (pays or not pur_by_value):
-                        row[_PURCHASE_ELIGIBLE] += defaulted
-                    b = _exercised(buy_share, buy_by_value,
-                                   _vector_value_covers_price(sev_foreclosure, advance_rate, buy_m), buy_m < lag)
-                    f = _exercised(fv_share, fv_by_value, sev_fair_value <= sev_foreclosure, fv_m < lag)
-                    d_purchase = defaulted * g
-                    rest = defaulted - d_purchase
-                    d_buyout = rest * b
-                    rest -= d_buyout
-                    d_fair_value = rest * f
-                    d_foreclosure = rest - d_fair_value
-                    if advancing:
-                        ring[R_UNITS, (t + fv_m) % ring_len] += d_fair_value * inv_unit
-                        ring[R_BUY_UNITS, (t + buy_m) % ring_len] += d_buyout * inv_unit
-                        ring[R_BUY_UNITS, (t + pur_m) % ring_len] += d_purchase * inv_unit
-                    else:
-                        ring[R_NA, (t + fv_m) % ring_len] += d_fair_value
-                        ring[R_BUY_NA, (t + buy_m) % ring_len] += d_buyout
-                        ring[R_BUY_NA, (t + pur_m) % ring_len] += d_purchase
-                        # accrued interest not advanced, paid with the Repurchase Price
-                        ring[R_BUY_INTEREST, (t + buy_m) % ring_len] += d_buyout * (buy_m * advance_rate / 12.0)
-                        ring[R_BUY_INTEREST, (t + pur_m) % ring_len] += d_purchase * (pur_m * advance_rate / 12.0)
-                    ring[R_LOSS, (t + fv_m) % ring_len] += d_fair_value * sev_fair_value
-                slot_in = slot - 1 if slot > 0 else lag  # (t + lag) % ring_len, without a division
-                if advancing:
-                    ring[R_UNITS, slot_in] += d_foreclosure * inv_unit
-                else:
-                    ring[R_NA, slot_in] += d_foreclosure
-                ring[R_LOSS, slot_in] += d_foreclosure * sev_foreclosure
-
-            if last_filed >= 0 and t <= last_filed + lag:  # the pipeline may hold a cohort due now
-                out_na = ring[R_NA, slot] + ring[R_BUY_NA, slot]
-                out_units = ring[R_UNITS, slot] + ring[R_BUY_UNITS, slot]
-                # Stated balance at liquidation; the advanced principal is repaid to the servicer out of the
-                # proceeds first, so the trust's loss on the cohort stays severity x the defaulted balance
-                # (never more than the stated balance: an unrecoverable rest is the servicer's).
-                liquidated = ring[R_NA, slot] + ring[R_UNITS, slot] * unit_start
-                row[OUT_LIQUIDATED_BALANCE] += liquidated
-                row[OUT_REALIZED_LOSS] += min(ring[R_LOSS, slot], liquidated)
-                row[OUT_REPURCHASED_BALANCE] += ring[R_BUY_NA, slot] + ring[R_BUY_UNITS, slot] * unit_start
-                row[OUT_REPURCHASE_INTEREST] += ring[R_BUY_INTEREST, slot]
-                for r in range(N_RING):
-                    ring[r, slot] = 0.0
-                delinquent_na += filed_na - out_na
-                if delinquent_na < 0.0:  # rounding residue once the pipeline is empty
-                    delinquent_na = 0.0
-                delinquent_units += filed_units - out_units
-                if delinquent_units < 0.0:
-                    delinquent_units = 0.0
-            slot = slot + 1 if slot < lag else 0  # t % ring_len for the next month
-
-            # -- 5. interest, advances and fees.
-            row[OUT_SCHEDULED_INTEREST] += interest
-            row[OUT_SERVICING_FEE] += paying * (svc / 12.0)
-            advanced_balance = delinquent_units * unit_start  # stated balance the month's interest accrues on
-            row[OUT_ADVANCED_INTEREST] += advanced_balance * (advance_rate / 12.0)
-            row[OUT_ADVANCED_PRINCIPAL] += delinquent_units * unit_scheduled
-            fee_balance = paying + advanced_balance
-            row[_FEE_BALANCE] += fee_balance
-            row[OUT_LPMI_PREMIUM] += fee_balance * (lpmi / 12.0)
-            row[OUT_SCHEDULED_PRINCIPAL] += scheduled
-            row[OUT_PREPAYMENT] += prepaid
-            row[OUT_DEFAULT_BALANCE] += defaulted
-            row[OUT_BALANCE_END] += performing + delinquent_na + delinquent_units * unit
-
-            # Paid off (scheduled, prepaid or defaulted out) and its pipeline empty: next loan.
-            if performing <= 0.0 or t >= term - 1:
-                performing = 0.0
-                months_after_payoff += 1
-                if months_after_payoff > lag:
-                    break
-
-    # Pool-level terms that are linear in pool sums.
-    for t in range(n_periods):
-        row = out[t]
-        row[OUT_MASTER_SERVICING_FEE] = row[_FEE_BALANCE] * (master_servicing_fee_rate / 12.0)
-        row[OUT_TRUSTEE_FEE] = row[_FEE_BALANCE] * (trustee_fee_rate / 12.0)
-        row[OUT_RECOVERY] = row[OUT_LIQUIDATED_BALANCE] - row[OUT_REALIZED_LOSS]
-        row[OUT_NET_INTEREST] = (
-            row[OUT_SCHEDULED_INTEREST] + row[OUT_ADVANCED_INTEREST] + row[OUT_REPURCHASE_INTEREST]
-            - row[OUT_SERVICING_FEE] - row[OUT_MASTER_SERVICING_FEE] - row[OUT_TRUSTEE_FEE]
-            - row[OUT_LPMI_PREMIUM]
-        )

@@ -1,4 +1,4 @@
-"""A slow, readable twin of :func:`stress.kernels.collateral._project_pool`.
+"""A slow, readable twin of the collateral kernel on one path in vector mode (:func:`stress.pool.project_pool`).
 
 Written for reading, not speed: one loan at a time, one month at a time, the
 level payment recomputed from the annuity formula every month (the kernel
