@@ -31,10 +31,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script: benchmarks.* importable
-
-from benchmarks.machine import describe  # noqa: E402
+try:
+    from benchmarks.machine import describe
+except ImportError:  # run as a script (``python benchmarks/x.py``): its folder is on sys.path, the checkout not,
+    from machine import describe  # so ``stress`` is the interpreter's install: another venv's gives "before" figures
 
 
 def run_cli(n_paths: int, to: str = "call") -> tuple[float, float]:
@@ -51,7 +51,8 @@ def run_cli(n_paths: int, to: str = "call") -> tuple[float, float]:
         "print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     try:
-        done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True,
+                              cwd=tempfile.gettempdir())
         wall, rss_kb = done.stdout.split()[-2:]
         return float(wall), float(rss_kb) / 2**20
     finally:
@@ -62,7 +63,10 @@ def profile(n_paths: int) -> None:
     """Time each stage of one chunk, and the dask overhead of a whole run, for the base scenario."""
     import xarray as xr
 
-    from benchmarks.bench_horizon import stage_seconds
+    try:
+        from benchmarks.bench_horizon import stage_seconds
+    except ImportError:  # run as a script
+        from bench_horizon import stage_seconds
     from stress import engine
     from stress import store as run_store
     from stress.metrics import summary

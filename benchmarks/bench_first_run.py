@@ -30,19 +30,23 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script: benchmarks.* importable
-
-from benchmarks.machine import describe  # noqa: E402
+try:
+    from benchmarks.machine import describe
+except ImportError:  # run as a script (``python benchmarks/x.py``): its folder is on sys.path, the checkout not,
+    from machine import describe  # so ``stress`` is the interpreter's install: another venv's gives "before" figures
 
 # Runs in a child with an empty cache: a run's kernels compiled one after the other, each timed.
 PROFILE = """
 import json, sys, time
+import numpy as np
 from numba.core import event
-from stress import warmup
 from stress.accelerate import KERNELS
-from stress.engine import build_context, chunk_ranges
+from stress.engine import build_context, chunk_ranges, simulate_chunk
 from stress.scenario import load_scenario
+try:
+    from stress import warmup
+except ImportError:  # a checkout from before the warm-up: the first chunk's first paths compile the same kernels
+    warmup = None
 
 seconds, depth, starts = {}, [0], []
 class Timer(event.Listener):
@@ -57,10 +61,14 @@ class Timer(event.Listener):
             name = f.__module__ + "." + f.__name__
             seconds[name] = seconds.get(name, 0.0) + elapsed
 event.register("numba:compile", Timer())
-warmup._start_child = lambda ctx, ids: None  # everything in this process, one kernel after another
 ctx = build_context(load_scenario(sys.argv[1]))
+first_chunk = chunk_ranges(int(sys.argv[2]), ctx.scenario.simulation.chunk_size)[0][1]
 start = time.perf_counter()
-warmup.precompile(ctx, chunk_ranges(int(sys.argv[2]), ctx.scenario.simulation.chunk_size)[0][1])
+if warmup is not None:
+    warmup._start_child = lambda ctx, ids: None  # everything in this process, one kernel after another
+    warmup.precompile(ctx, first_chunk)
+else:
+    simulate_chunk(ctx, np.arange(min(2, first_chunk)))
 total = time.perf_counter() - start
 signatures = {k.py_func.__module__ + "." + k.py_func.__name__: len(k.signatures) for k in KERNELS if k.signatures}
 print(json.dumps({"seconds": seconds, "signatures": signatures, "total": total}))
@@ -73,7 +81,7 @@ def timed_run(n_paths: int, cache: Path, scheduler: str) -> float:
     env.pop("NUMBA_CACHE_DIR", None)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "stress.cli", "run", "--paths", str(n_paths), "-q", "--scheduler",
-                    scheduler], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+                    scheduler], check=True, cwd=tempfile.gettempdir(), env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -81,7 +89,7 @@ def compile_profile(n_paths: int, cache: Path) -> dict:
     env = {**os.environ, "STRESS_CACHE_DIR": str(cache)}
     env.pop("NUMBA_CACHE_DIR", None)
     done = subprocess.run([sys.executable, "-c", PROFILE, str(ROOT / "scenarios" / "base.toml"), str(n_paths)],
-                          check=True, cwd=ROOT, env=env, capture_output=True, text=True)
+                          check=True, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script: benchmarks.* importable
-
-from benchmarks.machine import describe  # noqa: E402
+try:
+    from benchmarks.machine import describe
+except ImportError:  # run as a script (``python benchmarks/x.py``): its folder is on sys.path, the checkout not,
+    from machine import describe  # so ``stress`` is the interpreter's install: another venv's gives "before" figures
 
 #: Collateral-draws modes: name -> extra ``stress run`` arguments (and scenario overrides for the stage split).
 MODES: dict[str, list[str]] = {
@@ -100,7 +100,8 @@ def run_cli(n_paths: int, to: str, extra: list[str]) -> float:
     try:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "stress.cli", "run", "--paths", str(n_paths), "--to", to, "-q",
-                        "--out", str(out / "run"), *extra], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+                        "--out", str(out / "run"), *extra], check=True, cwd=tempfile.gettempdir(),
+                       stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -82,7 +82,7 @@ def compile_waterfall() -> None:
 
 
 def _child_main() -> None:
-    """The child: rate and home-price kernels for the pickled (drivers, seed, months, curve, ids), then the waterfall."""
+    """The child: the rate and home-price kernels on the pickled run's first paths, then the waterfall."""
     import pickle
 
     from stress.rates.generator import generate_paths
