@@ -560,13 +560,26 @@ _RUN_KERNELS = (("stress.rates.hull_white", "_simulate_factors"), ("stress.rates
                 ("stress.kernels.waterfall", "_waterfall_paths"))
 
 
-def _kernels_to_compile() -> bool:
-    """Whether this run will compile kernels (nothing in numba's on-disk cache yet) rather than load them."""
+def _run_kernels() -> list:
+    """The dispatchers of :data:`_RUN_KERNELS` (found by name, so a kernel moved to another module still counts)."""
     import importlib
 
+    from stress.accelerate import KERNELS
+
+    for module, _ in _RUN_KERNELS:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # moved: found below if its new module is imported
+            pass
+    names = {name for _, name in _RUN_KERNELS}
+    return [k for k in KERNELS if k.py_func.__name__ in names]
+
+
+def _kernels_to_compile() -> bool:
+    """Whether this run will compile kernels (nothing in numba's on-disk cache yet) rather than load them."""
     from stress.accelerate import compile_pending
 
-    return compile_pending([getattr(importlib.import_module(module), name) for module, name in _RUN_KERNELS])
+    return compile_pending(_run_kernels())
 
 
 class _NoBar:

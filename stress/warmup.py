@@ -107,8 +107,12 @@ def _start_child(ctx, ids):
     try:
         with open(payload, "wb") as fh:
             pickle.dump((ctx.scenario.drivers, ctx.seed, ctx.n_periods + 1, ctx.curve, ids), fh)
+        import stress
+
+        # started next to this process's own package, so the child compiles the same source files
         child = subprocess.Popen([sys.executable, "-m", "stress.warmup", str(payload)], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(),
+                                 cwd=Path(stress.__file__).resolve().parents[1])
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # compile everything here
         log.info("warm-up child not started (%s): compiling in this process", exc)
         payload.unlink(missing_ok=True)

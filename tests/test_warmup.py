@@ -78,8 +78,9 @@ def test_a_run_is_a_first_run_only_while_its_own_kernels_are_missing():
     # announce "compiling kernels" and warm up again: once a chunk has run, nothing is pending.
     import numpy as np
 
-    from stress.engine import _kernels_to_compile, build_context, simulate_chunk
+    from stress.engine import _RUN_KERNELS, _kernels_to_compile, _run_kernels, build_context, simulate_chunk
     from stress.scenario import load_scenario
 
     simulate_chunk(build_context(load_scenario("base")), np.arange(2))
+    assert len(_run_kernels()) == len(_RUN_KERNELS)  # a renamed kernel must be renamed in _RUN_KERNELS too
     assert not _kernels_to_compile()
