@@ -462,7 +462,14 @@ def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_path
     """Run the chunk tasks on the chosen scheduler; return {chunk: Dataset or chunk index}."""
     import dask
 
-    if progress and _kernels_to_compile():
+    if todo and not scheduler.startswith(("tcp://", "tls://")):
+        # first run: compile every kernel here, two at a time, so that no worker compiles (stress.warmup);
+        # a remote cluster's workers have their own caches
+        from stress.warmup import precompile
+
+        _, a, b = todo[0]
+        precompile(ctx, b - a, announce=progress)
+    elif progress and _kernels_to_compile():
         print("compiling kernels (first run only) ...", file=sys.stderr, flush=True)
     bar = _progress_bar(progress, len(todo), sum(b - a for _, a, b in todo))
     results = {}
@@ -498,20 +505,35 @@ def _execute(ctx, todo, store, scheduler, progress, workers, security, *, n_path
     return results
 
 
-#: Modules whose kernels a Monte Carlo run calls.
-_RUN_KERNEL_MODULES = ("stress.kernels.collateral_paths", "stress.kernels.waterfall", "stress.kernels.derivatives",
-                       "stress.kernels.rates", "stress.kernels.home_prices")
+#: The kernels a Monte Carlo chunk calls itself, (module, name); the kernels they call are compiled and cached
+#: with them. Only these decide whether a run compiles: a kernel no run calls (the single-path derivative
+#: payments of ``stress cashflows``) has no cache entry after a run, and counting it made every run look
+#: like a first run.
+_RUN_KERNELS = (("stress.kernels.rates", "_simulate_factors"), ("stress.kernels.home_prices", "_hpi_paths"),
+                ("stress.kernels.rates", "_index_rates"), ("stress.kernels.collateral_paths", "_project_pool_paths"),
+                ("stress.kernels.waterfall", "_waterfall_paths"))
+
+
+def _run_kernels() -> list:
+    """The dispatchers of :data:`_RUN_KERNELS` (found by name, so a kernel moved to another module still counts)."""
+    import importlib
+
+    from stress.accelerate import KERNELS
+
+    for module, _ in _RUN_KERNELS:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # moved: found below if its new module is imported
+            pass
+    names = {name for _, name in _RUN_KERNELS}
+    return [k for k in KERNELS if k.py_func.__name__ in names]
 
 
 def _kernels_to_compile() -> bool:
     """Whether this run will compile kernels (nothing in numba's on-disk cache yet) rather than load them."""
-    import importlib
+    from stress.accelerate import compile_pending
 
-    from stress.accelerate import KERNELS, compile_pending
-
-    for name in _RUN_KERNEL_MODULES:
-        importlib.import_module(name)
-    return compile_pending([k for k in KERNELS if k.py_func.__module__ in _RUN_KERNEL_MODULES])
+    return compile_pending(_run_kernels())
 
 
 class _NoBar:

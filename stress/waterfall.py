@@ -409,35 +409,39 @@ def run_waterfall(inputs: WaterfallInputs) -> WaterfallResult:
     n_paths = 1 if n_p is None else n_p
     n_t = inputs.n_periods
     n_j = inputs.original_balance.shape[0]
-    period = {name: np.ascontiguousarray(np.broadcast_to(getattr(inputs, name), (n_paths, n_t)),
-                                         dtype=np.float64)
-              for name in _PERIOD_INPUTS}
+    # Every array argument goes in C-contiguous and read-only, whatever the caller built (a (t,) vector
+    # shared by every path, a (p, t) block, a scalar step-up period): numba compiles one specialization
+    # per argument type, so mixed layouts or write flags would compile the kernel again (seconds each).
+    period = {name: _kernel_array(getattr(inputs, name), (n_paths, n_t), np.float64) for name in _PERIOD_INPUTS}
     value = np.zeros(n_t) if inputs.pool_value is None else inputs.pool_value
-    pool_value = np.ascontiguousarray(np.broadcast_to(value, (n_paths, n_t)), dtype=np.float64)
+    pool_value = _kernel_array(value, (n_paths, n_t), np.float64)
     contracts = inputs.contracts
     n_c = len(contracts)
-    kind = np.array([kd.KIND_CODES[c.kind] for c in contracts], dtype=np.int64)
-    notional = np.ascontiguousarray(np.array([c.notional for c in contracts], dtype=np.float64).reshape(n_c, n_t))
-    strike = np.array([c.strike for c in contracts], dtype=np.float64)
-    upper = np.array([np.inf if c.upper_strike is None else c.upper_strike for c in contracts], dtype=np.float64)
-    fixed_30_360 = np.array([c.fixed_daycount == "30/360" for c in contracts], dtype=np.bool_)
-    stepup = np.ascontiguousarray(np.broadcast_to(inputs.stepup_period, (n_paths,)), dtype=np.int64)
-    call = np.ascontiguousarray(np.broadcast_to(inputs.call_period, (n_paths,)), dtype=np.int64)
-    writedown_order = _order_from_rank(inputs.writedown_rank)
-    reimbursement_order = _order_from_rank(inputs.reimbursement_rank)
+    kind = _kernel_array([kd.KIND_CODES[c.kind] for c in contracts], (n_c,), np.int64)
+    notional = _kernel_array(np.array([c.notional for c in contracts], dtype=np.float64).reshape(n_c, n_t),
+                             (n_c, n_t), np.float64)
+    strike = _kernel_array([c.strike for c in contracts], (n_c,), np.float64)
+    upper = _kernel_array([np.inf if c.upper_strike is None else c.upper_strike for c in contracts], (n_c,),
+                          np.float64)
+    fixed_30_360 = _kernel_array([c.fixed_daycount == "30/360" for c in contracts], (n_c,), np.bool_)
+    stepup = _kernel_array(inputs.stepup_period, (n_paths,), np.int64)
+    call = _kernel_array(inputs.call_period, (n_paths,), np.int64)
+    writedown_order = _kernel_array(_order_from_rank(inputs.writedown_rank), None, np.int64)
+    reimbursement_order = _kernel_array(_order_from_rank(inputs.reimbursement_rank), None, np.int64)
+    tranche_terms = [_kernel_array(x, (n_j,), np.float64)
+                     for x in (inputs.initial_balance, inputs.margin, inputs.stepup_multiple)]
     # Field-first layout: each output below is a contiguous block, returned without a copy.
     out_tranche = np.empty((len(kw.TRANCHE_FIELDS), n_paths, n_t, n_j))
     out_period = np.empty((len(kw.PERIOD_FIELDS), n_paths, n_t))
     out_contract = np.empty((len(kw.CONTRACT_FIELDS), n_paths, n_t, n_c))
     kw._waterfall_paths(
-        inputs.initial_balance, inputs.margin, inputs.stepup_multiple,
-        writedown_order, reimbursement_order,
+        *tranche_terms, writedown_order, reimbursement_order,
         period["libor_1m"], period["accrual_days"], period["net_interest"],
         period["principal_remittance"], period["pool_balance_prior"], period["pool_balance_end"],
         period["net_mortgage_rate"], period["derivative_net"], period["oc_target"], pool_value,
         kind, notional, strike, upper, fixed_30_360,
-        inputs.coupon_cap, inputs.afr_day_count_numerator, bool(inputs.basis_risk_carry_interest),
-        bool(inputs.shortfall_carry_interest), stepup, call, kw.CALL_RULES[inputs.call_rule],
+        float(inputs.coupon_cap), float(inputs.afr_day_count_numerator), bool(inputs.basis_risk_carry_interest),
+        bool(inputs.shortfall_carry_interest), stepup, call, int(kw.CALL_RULES[inputs.call_rule]),
         out_tranche, out_period, out_contract,
     )
     if n_p is None:
@@ -487,6 +491,16 @@ def _rank_array(name, value, n_j):
         raise ValueError(f"waterfall inputs: {name} = {arr.tolist()}: ranks must be 0, 1, 2, ... "
                          f"without gaps or repeats, and -1 for a class that takes no part")
     arr.setflags(write=False)
+    return arr
+
+
+def _kernel_array(value, shape, dtype):
+    """``value`` (broadcast to ``shape`` unless None) as a C-contiguous read-only ``dtype`` array."""
+    arr = np.asarray(value, dtype=dtype) if shape is None else np.broadcast_to(np.asarray(value, dtype=dtype), shape)
+    arr = np.ascontiguousarray(arr)
+    if arr.flags.writeable:  # a view, so the caller's own array stays writable
+        arr = arr.view()
+        arr.setflags(write=False)
     return arr
 
 

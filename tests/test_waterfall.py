@@ -455,3 +455,21 @@ def test_afr_day_count_numerator_and_carry_interest_switches_move_the_output():
     assert no_uis.interest_shortfall[1, 0] == pytest.approx(1.50 + 0.50)
     capped = run_waterfall(carried_amounts_then_call(call_rule="never", coupon_cap=0.10))
     assert capped.basis_risk_shortfall[0, 0] == cents(900 * 0.10 / 12) - 4.50
+
+
+def test_every_input_layout_reaches_one_kernel_specialization():
+    # A (t,) vector shared by every path, a (p, t) block, scalar or per-path step-up and call periods,
+    # the economic call: run_waterfall hands the kernel the same argument types for all of them, so a
+    # process compiles (or loads) the waterfall once; before, these three calls compiled three versions.
+    terms = dict(original_balance=np.array([90.0, 10.0]), margin=np.array([0.004, 0.02]),
+                 stepup_multiple=np.array([2.0, 1.5]), writedown_rank=np.array([-1, 0]), coupon_cap=0.115)
+    one = dict(libor_1m=[0.02], accrual_days=[30], net_interest=[1.0], principal_remittance=[10.0],
+               realized_loss=[0.0], pool_balance_prior=[100.0], pool_balance_end=[90.0],
+               net_mortgage_rate=[0.06], derivative_net=[0.0], oc_target=[0.0])
+    many = {name: np.tile(np.asarray(value, dtype=float), (3, 1)) for name, value in one.items()}
+    many["accrual_days"] = np.array([30.0])
+    run_waterfall(WaterfallInputs(**terms, **one))
+    run_waterfall(WaterfallInputs(**terms, **many, stepup_period=np.array([0, 1, 1]),
+                                  call_period=np.array([-1, 0, 0])))
+    run_waterfall(WaterfallInputs(**terms, **many, call_rule="economic", pool_value=np.full((3, 1), 1e3)))
+    assert len(kw._waterfall_paths.signatures) == 1

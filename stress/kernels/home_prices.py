@@ -24,8 +24,13 @@ def _hpi_paths(normals, rate_col, nat_col, ca_col, params, growth, rho_rate, rho
     state = np.empty((n_regions, 6))  # last growth, trailing 12-month sum, gap, e[t], e[t-1], log level
     for p in range(n_paths):
         for r in range(n_regions):
-            ring[r] = growth[r]
-            state[r, 0], state[r, 1], state[r, 2] = growth[r, 11], growth[r].sum(), params[r, 7]
+            # element loops, not ring[r] = growth[r] / growth[r].sum(): numba's array assignment and sum
+            # pull in its broadcasting and error-string machinery, seconds of compile on a first run
+            total = 0.0
+            for k in range(12):
+                ring[r, k] = growth[r, k]
+                total += growth[r, k]  # left to right from 0.0, as numba's array sum
+            state[r, 0], state[r, 1], state[r, 2] = growth[r, 11], total, params[r, 7]
             state[r, 3], state[r, 4], state[r, 5] = params[r, 9], params[r, 8], 0.0
         national[p, 0] = 1.0
         california[p, 0] = 1.0
