@@ -146,7 +146,8 @@ def _path_array(name, value, n_paths_hint, rows, min_months) -> np.ndarray:
 
 def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourParams | None, *, n_periods: int,
                        vectors: Assumptions | Multipliers | None = None,
-                       rounding: float | None = None) -> PathCashflows:
+                       rounding: float | None = None, draws: bool = False, seed: int = 0,
+                       path_ids=None) -> PathCashflows:
     """Project the pool on every path.
 
     Parameters
@@ -175,6 +176,16 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         The deal's ARM rate rounding increment (``[collateral].rate_rounding``)
         [decimal]. Default: the Assumptions' in mode 0, the reference deal
         file's with the models.
+    draws : bool
+        Loan-level draws: each loan, in each month, on each path, defaults,
+        prepays in full or stays by one uniform from its MDR and SMM
+        (:func:`stress.kernels.counter_rng.draw_pass`). False (default): the
+        expected values, fractions of every loan.
+    seed : int
+        The draws' key, in [0, 2**64 - 1]; used with ``draws`` only.
+    path_ids : array_like of int, shape (p,), optional
+        Global index of each path, the draws' counter (default ``0..p-1``):
+        pass the engine's so that a path's draws do not depend on its chunk.
 
     Returns
     -------
@@ -183,6 +194,7 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
     """
     from stress.kernels.collateral_paths import _PURCHASE_ELIGIBLE, MODE_MODELS, MODE_SCALED, MODE_VECTORS, \
         N_COLUMNS, OUT_PERFORMING_BEGIN, OUTPUT_NAMES, _project_pool_paths
+    from stress.kernels.counter_rng import check_seed
     from stress.servicing import purchase_share
     from stress.behaviour.logistic import LOGISTIC_TABLE
     from stress.behaviour.prepayment import mortgage_rate
@@ -248,6 +260,12 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
         coef = coefficients(behaviour)
         mrate = mortgage_rate(rates[:, :, :n_periods], behaviour)
 
+    if draws:
+        seed = check_seed(seed)
+    ids = np.arange(n_paths, dtype=np.int64) if path_ids is None else np.asarray(path_ids, dtype=np.int64)
+    if ids.shape != (n_paths,) or (ids.size and ids.min() < 0):
+        raise ScenarioError(f"path_ids: shape {ids.shape}: must be ({n_paths},) whole numbers >= 0")
+
     t_ = lambda a: np.ascontiguousarray(np.moveaxis(a, 0, -1))  # noqa: E731  (p, ...) -> (..., p)
     out = np.zeros((n_paths, n_periods, N_COLUMNS))
     inputs = (t_(rates), t_(mrate), t_(hpi_arr[:, :, :n_periods]), t_(smm_v), t_(mdr_v), t_(sev_v))
@@ -263,6 +281,7 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, behaviour: BehaviourPara
             coef, LOGISTIC_TABLE,
             mode, int(lag), bool(advancing), float(rounding), options.kernel_array(), purchase,
             out,
+            bool(draws), np.uint64(seed if draws else 0), ids,
         )
 
     run(np.zeros((n_periods, n_paths)))

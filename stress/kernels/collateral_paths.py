@@ -127,6 +127,7 @@ import math
 import numpy as np
 
 from stress.accelerate import kernel
+from stress.kernels.counter_rng import draw_pass
 from stress.kernels.collateral import (
     N_RING, OUT_ADVANCED_INTEREST,
     OUT_ADVANCED_PRINCIPAL, OUT_BALANCE_BEGIN, OUT_BALANCE_END, OUT_DEFAULT_BALANCE, OUT_GROSS_RATE_BALANCE,
@@ -222,6 +223,7 @@ def _project_pool_paths(
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share,
     out,
+    draws, seed, path_ids,
 ):
     """Project a pool on ``p`` paths at once and accumulate pool cash flows per path and month.
 
@@ -267,6 +269,15 @@ def _project_pool_paths(
         Share of each month's eligible new defaults bought under the 1% option.
     out : float64[p, T, >= N_OUTPUTS]
         Filled (zeroed here first).
+    draws : bool
+        Loan-level draws (:func:`stress.kernels.counter_rng.draw_pass`): each
+        loan defaults, prepays in full or stays in each month on each path by
+        one uniform from its MDR and SMM; False: expected values (fractions).
+    seed : uint64
+        The draws' key (the run's seed); ignored without draws.
+    path_ids : int64[p]
+        Global index of each path (the draws' counter), so a path's draws do
+        not depend on its chunk; ignored without draws.
     """
     n_paths = out.shape[0]
     n_periods = out.shape[1]
@@ -275,6 +286,7 @@ def _project_pool_paths(
     acc = np.zeros(n_periods * N_COLUMNS * TILE)
     st = np.zeros(N_STATE * TILE)
     ring = np.zeros((liquidation_lag + 1) * N_RING * TILE)
+    u_buf = np.zeros(4 * TILE)  # loan-level draws: each lane's block of four months' uniforms
     for p0 in range(0, n_paths, TILE):
         n_tile = min(TILE, n_paths - p0)
         _project_tile(
@@ -288,6 +300,7 @@ def _project_pool_paths(
             coef, logistic_table,
             mode, liquidation_lag, advancing, rounding, options, purchase_share,
             p0, n_tile, acc, st, ring,
+            draws, seed, path_ids, u_buf,
         )
         # Pool-level terms linear in pool sums; then out[p, t, k].
         n_out = min(out.shape[2], N_COLUMNS)
@@ -322,6 +335,7 @@ def _project_tile(
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share,
     p0, n_tile, acc, st, ring,
+    draws, seed, path_ids, u_buf,
 ):
     """Paths ``p0 .. p0 + n_tile - 1`` (one tile): fill ``acc`` (zeroed here), ``q = p - p0``.
 
@@ -666,6 +680,10 @@ def _project_tile(
                                                  _vector_value_covers_price(sev_fc, adv_rate, buy_m), buy_m < lag)
                         st[o_f + q] = _exercised(fv_share, fv_by_value, sev_fv <= sev_fc, fv_m < lag)
 
+            # Pass D (draws on): each lane's MDR and SMM become 0 / 1 by one uniform of (seed, path, loan, month).
+            if draws:
+                draw_pass(st, o_mdr, o_smm, n_tile, u_buf, seed, path_ids, p0, l, t)
+
             # Pass B0: take the cohorts due now out of the pipeline.
             # Views with non-negative constant offsets inside: numba's negative-index wraparound on a
             # computed offset would hide the access pattern from the vectorizer.
@@ -811,3 +829,12 @@ def _project_tile(
                     ring[o_buy + R_BUY_INTEREST * TILE + q] += d_buyout * (buy_m * adv_rate / 12.0) * na
                     ring[o_pur + R_BUY_INTEREST * TILE + q] += d_purchase * (pur_m * adv_rate / 12.0) * na
                     ring[o_fv + R_LOSS * TILE + q] += d_fair_value * st[o_sev_fv + q]
+
+            # -- EXIT: the loan has left on every path of the tile (paid off, prepaid or defaulted, and its
+            #    pipeline empty: ``after > lag``). Later months would add exact zeros: stop paying for them.
+            #    With expected values this happens only at the term; with loan-level draws, early.
+            left = 0
+            for q in range(n_tile):
+                left += 1 if st[o_after + q] > lag else 0
+            if left == n_tile:
+                break

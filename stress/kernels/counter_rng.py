@@ -142,3 +142,37 @@ def check_seed(seed, option: str = "--seed / simulation.seed") -> int:
         raise ScenarioError(f"{option} = {seed!r}: loan-level draws (Philox4x64-10) need a whole number "
                             f"in [0, {SEED_MAX}] (2**64 - 1)")
     return int(seed)
+
+
+@kernel(inline="always")
+def draw_pass(st, o_mdr, o_smm, n_tile, u_buf, seed, path_ids, p0, loan, t):
+    """Loan-level draws: turn each lane's MDR and SMM of the month into 0 / 1 by one uniform.
+
+    # q = paths of the tile
+
+    One uniform ``u`` per (path, loan, month): the loan defaults in full if
+    ``u < MDR``, prepays in full if ``MDR <= u < MDR + (1 - MDR) x SMM``, and
+    stays otherwise; so P(default) = MDR and P(prepay) = (1 - MDR) x SMM, the
+    expected-value kernel's order (default before scheduled principal,
+    prepayment of what survives). The cash-flow pass then runs unchanged on
+    the 0 / 1 rates (every product with 1.0 or 0.0 is exact). A lane that has
+    already left draws too and moves nothing (its balance is 0).
+
+    ``st[o_mdr + q]``, ``st[o_smm + q]`` (the tile's state rows) are
+    overwritten; ``u_buf[4 * q + j]`` holds the lane's block of four months,
+    refilled when ``t % 4 == 0`` (``t`` counts from 0 for every loan);
+    ``path_ids[p0 + q]`` is the lane's global path index.
+    """
+    j = t % 4
+    if j == 0:
+        block = np.uint64(t // 4)
+        lid = np.uint64(loan)
+        for q in range(n_tile):
+            loan_month_uniforms(seed, np.uint64(path_ids[p0 + q]), lid, block, u_buf, 4 * q)
+    for q in range(n_tile):
+        u = u_buf[4 * q + j]
+        mdr = st[o_mdr + q]
+        defaults = u < mdr
+        prepays = (not defaults) and u < mdr + (1.0 - mdr) * st[o_smm + q]
+        st[o_mdr + q] = 1.0 if defaults else 0.0
+        st[o_smm + q] = 1.0 if prepays else 0.0
