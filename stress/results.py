@@ -141,6 +141,8 @@ def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "to": ctx.to,
         "call_rule": ctx.call_rule,
         "behaviour_mode": s.behaviour.mode,
+        # "expected" (each loan a fraction at its hazards) or "loan" (loan-level draws, stress.kernels.counter_rng)
+        "collateral_draws": s.randomness.collateral_draws,
         "rate_model": s.rates.model,
         "stress_version": stress.__version__,
         "margins": [float(t.margin) for t in ctx.deal.tranches],

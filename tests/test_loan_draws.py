@@ -141,3 +141,44 @@ def test_seed_outside_key_range_is_one_line(seed):
     rng, bl, index_rates, hpi, params = _models_case(1, 1, 1, 6, 0, True, "none")
     with pytest.raises(ScenarioError, match=r"^--seed / simulation.seed = .*: .*\[0, 18446744073709551615\]"):
         project_pool_paths(bl, index_rates, hpi, params, n_periods=6, draws=True, seed=seed)
+
+
+# -- the engine and the options ------------------------------------------------------------------------------
+def test_engine_draws_are_identical_whatever_the_chunking_and_differ_from_expected():
+    from stress.engine import run_monte_carlo
+    from test_engine import scenario
+
+    s = scenario(simulation={"paths": 12, "chunk_size": 5}, randomness={"collateral_draws": "loan"})
+    a = run_monte_carlo(s, n_paths=12, chunk_size=5, scheduler="synchronous")
+    b = run_monte_carlo(s, n_paths=12, chunk_size=12, scheduler="threads")
+    c = run_monte_carlo(s, n_paths=12, chunk_size=1, scheduler="threads", workers=2)
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+        np.testing.assert_array_equal(a[name].values, c[name].values, err_msg=name)
+    assert a.attrs["collateral_draws"] == "loan"
+    ev = run_monte_carlo(s, n_paths=12, chunk_size=12, scheduler="synchronous", collateral_draws="expected")
+    assert ev.attrs["collateral_draws"] == "expected"
+    assert not np.array_equal(ev["cumulative_collateral_loss_pct"].values, a["cumulative_collateral_loss_pct"].values)
+
+
+def test_unknown_mode_and_bad_seed_are_one_line_errors(capsys):
+    from stress.cli import build_parser
+    from stress.engine import with_collateral_draws
+    from stress.scenario import parse_scenario
+    from test_engine import BASE, scenario
+
+    s = scenario()
+    with pytest.raises(ScenarioError, match=r"^--collateral-draws 'fraction': must be one of expected, loan$"):
+        with_collateral_draws(s, "fraction")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "base", "--collateral-draws", "fraction"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--collateral-draws: invalid choice: 'fraction' (choose from" in err and "expected" in err and "loan" in err
+    data = {**BASE, "randomness": {"collateral_draws": "fraction"}}
+    with pytest.raises(ValueError, match="collateral_draws") as info:
+        parse_scenario(data, source="x.toml")
+    assert "expected" in str(info.value) and "loan" in str(info.value)
+    from stress.engine import build_context
+
+    with pytest.raises(ScenarioError, match=r"^--seed / simulation.seed = 18446744073709551616: .*\[0, 1844"):
+        build_context(with_collateral_draws(s, "loan"), seed=2**64)
