@@ -156,6 +156,8 @@ def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario (what the run depends on, not the file's comments)."""
     payload = scenario.model_dump(exclude={"path"}, mode="json")
+    if payload["randomness"].get("collateral_draws") == "expected":  # the default: hashes (and resumable stores)
+        del payload["randomness"]["collateral_draws"]               # from before the key existed stay valid
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
