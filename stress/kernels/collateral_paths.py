@@ -287,6 +287,7 @@ def _project_pool_paths(
     st = np.zeros(N_STATE * TILE)
     ring = np.zeros((liquidation_lag + 1) * N_RING * TILE)
     u_buf = np.zeros(4 * TILE)  # loan-level draws: each lane's block of four months' uniforms
+    words = np.zeros(4 * TILE, dtype=np.uint64)  # and the generator's words
     for p0 in range(0, n_paths, TILE):
         n_tile = min(TILE, n_paths - p0)
         _project_tile(
@@ -300,7 +301,7 @@ def _project_pool_paths(
             coef, logistic_table,
             mode, liquidation_lag, advancing, rounding, options, purchase_share,
             p0, n_tile, acc, st, ring,
-            draws, seed, path_ids, u_buf,
+            draws, seed, path_ids, u_buf, words,
         )
         # Pool-level terms linear in pool sums; then out[p, t, k].
         n_out = min(out.shape[2], N_COLUMNS)
@@ -335,7 +336,7 @@ def _project_tile(
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share,
     p0, n_tile, acc, st, ring,
-    draws, seed, path_ids, u_buf,
+    draws, seed, path_ids, u_buf, words,
 ):
     """Paths ``p0 .. p0 + n_tile - 1`` (one tile): fill ``acc`` (zeroed here), ``q = p - p0``.
 
@@ -682,7 +683,7 @@ def _project_tile(
 
             # Pass D (draws on): each lane's MDR and SMM become 0 / 1 by one uniform of (seed, path, loan, month).
             if draws:
-                draw_pass(st, o_mdr, o_smm, n_tile, u_buf, seed, path_ids, p0, l, t)
+                draw_pass(st, o_mdr, o_smm, n_tile, u_buf, words, seed, path_ids, p0, l, t, TILE)
 
             # Pass B0: take the cohorts due now out of the pipeline.
             # Views with non-negative constant offsets inside: numba's negative-index wraparound on a

