@@ -182,3 +182,24 @@ def test_unknown_mode_and_bad_seed_are_one_line_errors(capsys):
 
     with pytest.raises(ScenarioError, match=r"^--seed / simulation.seed = 18446744073709551616: .*\[0, 1844"):
         build_context(with_collateral_draws(s, "loan"), seed=2**64)
+
+
+def test_base_case_draws_agree_with_expected_values_within_their_standard_error():
+    # Base scenario (models, 3,951 loans), 24 paths to call, the same macro paths in both modes. Per path
+    # x = draws - EV is the pool's idiosyncratic loss: mean 0 (the draws are unbiased; 4 SE of the paired
+    # mean), and the draws' variance is the EV's plus Var(x): not below it by more than 4 SE of the
+    # paired estimate of Var(draws) - Var(EV) (per path: (d - mean d)^2 - (e - mean e)^2).
+    from stress.engine import run_monte_carlo
+    from stress.scenario import load_scenario
+
+    s = load_scenario("base")
+    n = 24
+    runs = {mode: run_monte_carlo(s, n_paths=n, chunk_size=n, scheduler="synchronous", collateral_draws=mode)
+            for mode in ("expected", "loan")}
+    e = runs["expected"]["cumulative_collateral_loss_pct"].values
+    d = runs["loan"]["cumulative_collateral_loss_pct"].values
+    x = d - e
+    assert np.all(x != 0.0)  # the draws change every path's loss
+    assert abs(x.mean()) < 4.0 * x.std(ddof=1) / np.sqrt(n), (x.mean(), x.std(ddof=1))
+    z = (d - d.mean()) ** 2 - (e - e.mean()) ** 2
+    assert z.mean() > -4.0 * z.std(ddof=1) / np.sqrt(n), (z.mean(), z.std(ddof=1))
