@@ -1,7 +1,8 @@
 """Multi-path collateral kernel: loan-level behaviour driven by each rate / home-price path.
 
-Numba only: plain arrays in, ``out`` filled, no exceptions, pandas, xarray or
-random draws inside. The Python side (:mod:`stress.pool_paths`,
+Numba only: plain arrays in, ``out`` filled, no exceptions, pandas or xarray
+inside; random draws only as counter-based uniforms of (seed, path, loan, month)
+(loan-level draws, pass D: :mod:`stress.kernels.counter_rng`). The Python side (:mod:`stress.pool_paths`,
 :mod:`stress.behaviour.prep`) validates inputs and lays them out.
 
 Layout: ``# p = paths, l = loans, t = months``. Paths are cut into tiles of
@@ -40,7 +41,17 @@ SMM, MDR, severity; pass B0, the cohort due out of the pipeline; pass B, the
 cash flows. In mode 1 about 55% of the time is pass B (16 accumulators read
 and written per path and month), 23% the logistics, 22% the rest of the
 models. A loan leaves the month loop once its pipeline is empty after its
-last scheduled payment.
+last scheduled payment, or earlier once it has left on every path of the tile
+(the EXIT test at the end of the month).
+
+Loan-level draws (``draws``; the scenario's ``[randomness] collateral_draws =
+"loan"``): pass D, after the month's SMM and MDR (and the mode-2 multipliers),
+turns each lane's MDR and SMM into 0 / 1 by one uniform (default if ``u <
+MDR``, prepay in full if ``u < MDR + (1 - MDR) x SMM``; see
+:func:`stress.kernels.counter_rng.draw_pass`); pass B then runs unchanged.
+With expected values (the default) every loan keeps a fractional balance on
+every path to its term; with draws a loan leaves a path whole and the tile
+once every path has seen it leave.
 
 Conventions: exactly those of :mod:`stress.kernels.collateral` (timing, ARM
 reset, level payment tracked by survival factors, default before scheduled
