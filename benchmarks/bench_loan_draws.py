@@ -125,6 +125,47 @@ def kernel_times(n_paths: int, repeat: int = 3) -> None:
                   f"{rate:6.1f} M loan-months/s (nominal: every loan, every month)")
 
 
+def lane_utilization(n_paths: int = 64, n_sample: int = 300) -> None:
+    """How much of the draws kernel's work is on paths where the loan has already left.
+
+    Each of ``n_sample`` loans (every k-th of the tape) is run alone on ``n_paths`` paths to maturity with
+    draws; a lane is live until the month its balance (performing and in the pipeline) reaches 0, a tile
+    of 32 lanes until its last lane leaves (the EXIT test). Live lane-months / computed lane-months is what
+    compacting live lanes could save at most.
+    """
+    from stress.engine import build_context, with_collateral_draws
+    from stress.kernels.collateral_paths import TILE
+    from stress.pool_paths import project_pool_paths
+    from stress.rates.generator import generate_paths
+    from stress.scenario import load_scenario
+
+    ctx = build_context(with_collateral_draws(load_scenario("base"), "loan"), to="maturity")
+    ids = np.arange(n_paths, dtype=np.int64)
+    paths = generate_paths(ctx.scenario.drivers, path_ids=ids, seed=ctx.seed, n_months=ctx.n_periods + 1,
+                           curve=ctx.curve)
+    hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)
+    from stress.cashflows import lookback_shifted
+
+    rates = lookback_shifted(paths.index_rates, ctx.deal.collateral.reset_lookback_months)
+    n = ctx.n_periods
+    rows = np.linspace(0, ctx.behaviour_loans.n_loans - 1, n_sample).astype(int)
+    live = computed = 0
+    for horizon in (122, n):
+        live = computed = 0
+        for row in rows:
+            cf = project_pool_paths(ctx.behaviour_loans.subset([row]), rates, hpi, ctx.behaviour, n_periods=horizon,
+                                    rounding=ctx.deal.collateral.rate_rounding, draws=True, seed=ctx.seed,
+                                    path_ids=ids)
+            gone = cf.pool_balance_end <= 0.0
+            months = np.where(gone.any(1), gone.argmax(1) + 1, horizon)  # months each lane is computed
+            live += months.sum()
+            for a in range(0, n_paths, TILE):
+                computed += months[a:a + TILE].max() * min(TILE, n_paths - a)
+        print(f"  lane utilization, draws, {horizon} months, {n_sample} loans x {n_paths} paths: live lane-months "
+              f"/ computed = {live / computed:.1%} (compacting live lanes saves at most {1 - live / computed:.0%} "
+              "of the loan-month work)")
+
+
 # -- 3. profile -----------------------------------------------------------------------------------------------
 def profile(n_paths: int) -> None:
     import stress.call_value as call_value
@@ -225,6 +266,7 @@ def main(argv=None) -> None:
     skip = set(filter(None, args.skip.split(",")))
     if "kernel" not in skip:
         kernel_times(args.kernel_paths)
+        lane_utilization()
     if "profile" not in skip:
         profile(args.profile_paths)
     if "error" not in skip:
