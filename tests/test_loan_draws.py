@@ -33,7 +33,7 @@ def numpy_uniforms(seed, path_ids, n_loans, n_months):
     return u
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     draw_seed=st.integers(0, 2**64 - 1),
