@@ -156,6 +156,11 @@ def test_engine_draws_are_identical_whatever_the_chunking_and_differ_from_expect
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
         np.testing.assert_array_equal(a[name].values, c[name].values, err_msg=name)
     assert a.attrs["collateral_draws"] == "loan"
+    from stress.metrics import summary
+    from stress.tables import monte_carlo_summary
+
+    assert "(vectors behaviour, loan-level draws, hull_white rates)" in monte_carlo_summary(
+        {"attrs": a.attrs, "summary": summary(a)})
     ev = run_monte_carlo(s, n_paths=12, chunk_size=12, scheduler="synchronous", collateral_draws="expected")
     assert ev.attrs["collateral_draws"] == "expected"
     assert not np.array_equal(ev["cumulative_collateral_loss_pct"].values, a["cumulative_collateral_loss_pct"].values)
