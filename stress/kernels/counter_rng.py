@@ -187,6 +187,11 @@ def draw_pass(st, o_mdr, o_smm, n_tile, u_buf, words, seed, path_ids, p0, loan, 
     the 0 / 1 rates (every product with 1.0 or 0.0 is exact). A lane that has
     already left draws too and moves nothing (its balance is 0).
 
+    ASSUMPTION: the servicer options' shares (the 90+ day buy-out and
+    fair-value sale by ``"share"``, the 1% purchase's pool-level cap) still
+    split a defaulted loan pro rata among their routes: the documents state
+    them as pool-level rules, and the split keeps their expected amounts.
+
     ``st[o_mdr + q]``, ``st[o_smm + q]`` (the tile's state rows, row length
     ``stride``) are overwritten; ``u_buf`` (float64) and ``words`` (uint64),
     ``4 * stride`` each, hold the lanes' block of four months, refilled when
