@@ -37,7 +37,8 @@ except ImportError:  # run as a script (``python benchmarks/x.py``): its folder 
 
 #: Collateral-draws modes: name -> extra ``stress run`` arguments (and scenario overrides for the stage split).
 MODES: dict[str, list[str]] = {
-    "expected": [],  # expected-value hazards, the default
+    "expected": [],  # expected-value hazards
+    "loan": ["--collateral-draws", "loan"],  # loan-level draws (stress.kernels.counter_rng)
 }
 
 #: Stages of a chunk: (module, function as the engine looks it up, label). Missing names are skipped.
@@ -120,17 +121,20 @@ def main(argv=None) -> None:
         parser.error(f"--modes {','.join(unknown)}: must be among {', '.join(sorted(MODES))}")
     print(describe())
     if args.stage_paths:
+        from stress.engine import with_collateral_draws
         from stress.scenario import load_scenario
 
-        scenario = load_scenario(str(ROOT / "scenarios" / "base.toml"))
-        split = {to: stage_seconds(scenario, to, args.stage_paths) for to in ("call", "maturity")}
-        print(f"where the time goes, one chunk of {args.stage_paths} base paths, one thread [s]:")
-        print(f"  {'stage':34s} {'to call':>9s} {'to maturity':>12s}")
-        labels = [label for _, _, label in STAGES] + ["rest of the chunk"]
-        for label in (label for label in labels if label in split["call"][0] or label in split["maturity"][0]):
-            call, maturity = split["call"][0].get(label, 0.0), split["maturity"][0].get(label, 0.0)
-            print(f"  {label:34s} {call:9.3f} {maturity:12.3f}")
-        print(f"  {'chunk':34s} {split['call'][1]:9.3f} {split['maturity'][1]:12.3f}")
+        base = load_scenario(str(ROOT / "scenarios" / "base.toml"))
+        for mode in modes:
+            scenario = with_collateral_draws(base, mode)
+            split = {to: stage_seconds(scenario, to, args.stage_paths) for to in ("call", "maturity")}
+            print(f"where the time goes, one chunk of {args.stage_paths} base paths, one thread, draws {mode} [s]:")
+            print(f"  {'stage':34s} {'to call':>9s} {'to maturity':>12s}")
+            labels = [label for _, _, label in STAGES] + ["rest of the chunk"]
+            for label in (label for label in labels if label in split["call"][0] or label in split["maturity"][0]):
+                call, maturity = split["call"][0].get(label, 0.0), split["maturity"][0].get(label, 0.0)
+                print(f"  {label:34s} {call:9.3f} {maturity:12.3f}")
+            print(f"  {'chunk':34s} {split['call'][1]:9.3f} {split['maturity'][1]:12.3f}")
     if args.no_cli:
         return
     run_cli(2, "call", [])  # compile / load the kernels outside the timed runs

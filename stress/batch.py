@@ -138,7 +138,8 @@ def _public(record: dict) -> dict:
 def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int | None = None,
               seed: int | None = None, chunk_size: int | None = None, scheduler: str = "threads",
               workers: int | None = None, resume: bool = False, overwrite: bool = False,
-              manifest: str | Path | None = None, base: str | None = None, progress: bool = False) -> dict:
+              manifest: str | Path | None = None, base: str | None = None, progress: bool = False,
+              collateral_draws: str | None = None) -> dict:
     """Run a scenario set with common random numbers.
 
     Parameters
@@ -160,6 +161,9 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
         (from the copies of their files), seed, paths and chunk size.
     base : str, optional
         Scenario the others are compared with (default: the first).
+    collateral_draws : {"expected", "loan"}, optional
+        Override every scenario's ``[randomness] collateral_draws`` (default:
+        each scenario's own); recorded in the manifest.
 
     Returns
     -------
@@ -186,6 +190,7 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
             copy.write_text(entry["content"])
             specs.append(str(copy))
         n_paths, seed, chunk_size = old["n_paths"], old["seed"], old["chunk_size"]
+        collateral_draws = old.get("collateral_draws")
         base = base or old.get("base")
     if not specs:
         raise ScenarioError("batch: no scenarios given")
@@ -212,7 +217,7 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
     out.mkdir(parents=True, exist_ok=True)
     state = {
         "kind": "stress batch", "created": _now(), "finished": None, "n_paths": n_paths, "seed": seed,
-        "chunk_size": chunk_size, "base": base or first.name, "environment": environment(scheduler, workers),
+        "chunk_size": chunk_size, "collateral_draws": collateral_draws, "base": base or first.name, "environment": environment(scheduler, workers),
         "scenarios": [_public(r) for r in records],
     }
     if previous:
@@ -234,7 +239,8 @@ def run_batch(specs: list[str] | None = None, *, out: str | Path, n_paths: int |
             ds = run_monte_carlo(record["scenario"], n_paths=n_paths, seed=seed, chunk_size=chunk_size,
                                  scheduler=scheduler, out=out / record["name"], workers=workers,
                                  resume=resume or record["name"] in done_before,
-                                 overwrite=overwrite and not resume, progress=progress)
+                                 overwrite=overwrite and not resume, progress=progress,
+                                 collateral_draws=collateral_draws)
             tape_hash = ds.attrs.get("tape_hash")
             entry.update(status="done", tape_sha256=tape_hash)
         except Exception as exc:  # noqa: BLE001 - one scenario's failure must not stop the set

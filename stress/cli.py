@@ -147,7 +147,8 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario)
     ds = run_monte_carlo(scenario, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                          scheduler=args.scheduler, out=args.out, resume=args.resume, overwrite=args.overwrite,
-                         to=args.to, progress=not args.quiet, workers=args.workers, tail_sampling=args.tail_sampling)
+                         to=args.to, progress=not args.quiet, workers=args.workers, tail_sampling=args.tail_sampling,
+                         collateral_draws=args.collateral_draws)
     if args.out is not None:
         result = json.loads((args.out / "summary.json").read_text())
     else:
@@ -215,7 +216,7 @@ def _cmd_batch(args) -> int:
     manifest = run_batch(specs, out=args.out, n_paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                          scheduler=args.scheduler, workers=args.workers, resume=args.resume,
                          overwrite=args.overwrite, manifest=args.manifest, base=args.base,
-                         progress=not args.quiet)
+                         progress=not args.quiet, collateral_draws=args.collateral_draws)
     _print_batch(args.out, manifest)
     failed = [e for e in manifest["scenarios"] if e.get("status") != "done"]
     return 1 if failed else 0
@@ -372,6 +373,9 @@ def _add_monte_carlo_options(parser: argparse.ArgumentParser, *, paths_help: str
     parser.add_argument("--scheduler", default="threads",
                         help="threads | processes | synchronous | tcp://HOST:PORT of a dask scheduler")
     parser.add_argument("--workers", type=positive_int, default=None, help="local worker threads/processes")
+    parser.add_argument("--collateral-draws", choices=("expected", "loan"), default=None,
+                        help="expected: each loan a fraction at its monthly hazards; loan: each loan defaults, "
+                             "prepays or stays by a random draw (default: the scenario's [randomness] setting)")
 
 
 def build_parser() -> argparse.ArgumentParser:

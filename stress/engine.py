@@ -120,6 +120,11 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
     to = to or scenario.scenario.to
     if to not in ("call", "maturity"):
         raise ScenarioError(f"--to {to!r}: must be 'call' or 'maturity'")
+    seed = int(scenario.simulation.seed if seed is None else seed)
+    if scenario.randomness.collateral_draws == "loan":
+        from stress.kernels.counter_rng import check_seed
+
+        check_seed(seed)  # the draws' key is one 64-bit word
     n_periods = horizon(tape, scenario.liquidation_lag(behaviour))
     curve = scenario.rates.load_curve(max(420, n_periods + 13), relative_to=Path(scenario.path).parent)
     schedule = payment_schedule(deal, n_periods)
@@ -135,7 +140,7 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
                         trustee_fee_rate=deal.collateral.trustee_fee_rate))
     oc_target = deal.oc_target_on(schedule.unadjusted_dates)
     return RunContext(scenario=scenario, deal=deal, tape=tape, curve=curve, schedule=schedule,
-                      n_periods=n_periods, to=to, seed=int(scenario.simulation.seed if seed is None else seed),
+                      n_periods=n_periods, to=to, seed=seed,
                       waterfall_terms=terms, tranche_names=tuple(deal.tranche_names),
                       oc_target=oc_target, oc_breach_from=oc_breach_from(deal, oc_target, n_periods), model=model,
                       collateral_loans=collateral_loans,
@@ -145,13 +150,15 @@ def build_context(scenario: Scenario, *, seed: int | None = None, to: str | None
 
 # -- one chunk ----------------------------------------------------------------
 def project_collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray,
-                n_periods: int | None = None) -> dict[str, np.ndarray]:
+                n_periods: int | None = None, path_ids: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Pool cash flows for every path of a chunk: dict of (p, t) arrays.
 
     ``index_rates`` is (p, 4, m) as generated; ``hpi`` is (p, regions, m).
     ``n_periods`` (default ``ctx.n_periods``) projects only the first months;
     they equal the first months of the full projection (a month never depends
-    on later ones).
+    on later ones). ``path_ids`` (default ``0..p-1``): the paths' global
+    indices, the loan-level draws' counter (``[randomness] collateral_draws =
+    "loan"``).
     """
     from dataclasses import fields
 
@@ -160,7 +167,9 @@ def project_collateral(ctx: RunContext, index_rates: np.ndarray, hpi: np.ndarray
     n = ctx.n_periods if n_periods is None else int(n_periods)
     rates = lookback_shifted(index_rates, ctx.deal.collateral.reset_lookback_months)
     flows = project_pool_paths(ctx.collateral_loans, rates, hpi, ctx.model, n_periods=n,
-                               rounding=ctx.deal.collateral.rate_rounding)
+                               rounding=ctx.deal.collateral.rate_rounding,
+                               draws=ctx.scenario.randomness.collateral_draws == "loan", seed=ctx.seed,
+                               path_ids=path_ids)
     return {f.name: getattr(flows, f.name) for f in fields(flows)}
 
 
@@ -193,7 +202,7 @@ def chunk_cashflows(ctx: RunContext, path_ids: np.ndarray, *, after_call: bool =
     hpi = np.stack([paths.hpi_national, paths.hpi_california], axis=1)  # regions as stress.behaviour.prep.REGIONS
     p = len(path_ids)
     n_pool = n if after_call else collateral_horizon(ctx.deal, ctx.schedule, n, ctx.call_rule)
-    pool = project_collateral(ctx, paths.index_rates, hpi, n_pool)
+    pool = project_collateral(ctx, paths.index_rates, hpi, n_pool, path_ids=path_ids)
     if n_pool < n:  # months after the latest possible call: never read (see collateral_horizon)
         pool = {name: np.concatenate([x, np.zeros((p, n - n_pool))], axis=1) for name, x in pool.items()}
     libor = np.ascontiguousarray(paths.index_rates[:, 0, :n])
@@ -242,7 +251,8 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
                     chunk_size: int | None = None, scheduler: str = "threads", out: str | Path | None = None,
                     resume: bool = False, overwrite: bool = False, to: str | None = None,
                     progress: bool = False, tape: pd.DataFrame | None = None, workers: int | None = None,
-                    security=None, behaviour=None, tail_sampling: str | float | None = None) -> xr.Dataset:
+                    security=None, behaviour=None, tail_sampling: str | float | None = None,
+                    collateral_draws: str | None = None) -> xr.Dataset:
     """Run a scenario's Monte Carlo simulation.
 
     Parameters
@@ -324,6 +334,7 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         if n_paths != 1:
             log.info("scenario %s: realized history, one deterministic path (asked for %d)", scenario.name, n_paths)
         n_paths = chunk_size = 1
+    scenario = with_collateral_draws(scenario, collateral_draws)
     ctx = build_context(scenario, seed=seed, to=to, tape=tape, behaviour=behaviour)
     ctx = _resolve_tail_sampling(ctx, tail_sampling)
     ranges = chunk_ranges(n_paths, chunk_size)
@@ -358,6 +369,19 @@ def run_monte_carlo(scenario: Scenario, *, n_paths: int | None = None, seed: int
         with open(Path(out) / "summary.json", "w") as fh:
             json.dump(json_safe({"attrs": summary_attrs(ds.attrs), "summary": stats}), fh, indent=2)
     return ds
+
+
+COLLATERAL_DRAWS = ("expected", "loan")
+
+
+def with_collateral_draws(scenario: Scenario, mode: str | None) -> Scenario:
+    """``scenario`` with ``[randomness] collateral_draws = mode`` (None: unchanged), so results record it."""
+    if mode is None or mode == scenario.randomness.collateral_draws:
+        return scenario
+    if mode not in COLLATERAL_DRAWS:
+        raise ScenarioError(f"--collateral-draws {mode!r}: must be one of {', '.join(COLLATERAL_DRAWS)}")
+    randomness = scenario.randomness.model_copy(update={"collateral_draws": mode})
+    return scenario.model_copy(update={"randomness": randomness})
 
 
 def _resolve_tail_sampling(ctx: RunContext, option: str | float | None) -> RunContext:

@@ -138,7 +138,8 @@ def _path_array(name, value, n_paths_hint, rows, min_months) -> np.ndarray:
 
 
 def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, *, n_periods: int,
-                       rounding: float | None = None) -> PathCashflows:
+                       rounding: float | None = None, draws: bool = False, seed: int = 0,
+                       path_ids=None) -> PathCashflows:
     """Project the pool on every path.
 
     Parameters
@@ -165,12 +166,24 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, 
         [decimal]. Default: the VectorModel's Assumptions', the reference deal
         file's with a BehaviourModel.
 
+    draws : bool
+        Loan-level draws: each loan, in each month, on each path, defaults,
+        prepays in full or stays by one uniform from its MDR and SMM
+        (:func:`stress.kernels.counter_rng.draw_pass`). False (default): the
+        expected values, fractions of every loan.
+    seed : int
+        The draws' key, in [0, 2**64 - 1]; used with ``draws`` only.
+    path_ids : array_like of int, shape (p,), optional
+        Global index of each path, the draws' counter (default ``0..p-1``):
+        pass the engine's so that a path's draws do not depend on its chunk.
+
     Returns
     -------
     PathCashflows
         Arrays ``(p, n_periods)``.
     """
     from stress.kernels.collateral_paths import OUTPUT_NAMES, project_tiles
+    from stress.kernels.counter_rng import check_seed
     from stress.behaviour.logistic import LOGISTIC_TABLE
 
     if isinstance(n_periods, bool) or not isinstance(n_periods, (int, np.integer)) or not 1 <= n_periods <= 600:
@@ -206,12 +219,19 @@ def project_pool_paths(loans_or_tape, index_rates, hpi, model: CollateralModel, 
         if not np.all(np.isfinite(hpi_arr[:, :, :n_periods])) or np.any(hpi_arr[:, :, :n_periods] <= 0):
             raise ScenarioError("hpi: must be finite and > 0 within the horizon")
 
+    if draws:
+        seed = check_seed(seed)
+    ids = np.arange(n_paths, dtype=np.int64) if path_ids is None else np.asarray(path_ids, dtype=np.int64)
+    if ids.shape != (n_paths,) or (ids.size and ids.min() < 0):
+        raise ScenarioError(f"path_ids: shape {ids.shape}: must be ({n_paths},) whole numbers >= 0")
+
     k = _kernel_behaviour(model, loans, rates, n_paths, n_periods)
     rounding = k.rounding if rounding is None else rounding
     out = project_tiles(bl, rates, k.mortgage_rate, hpi_arr[:, :, :n_periods], k.smm, k.mdr, k.severity,
                         k.severity_multiplier, k.coef, LOGISTIC_TABLE, mode=k.mode,
                         liquidation_lag=int(model.liquidation_lag), advancing=bool(model.advancing),
-                        rounding=float(rounding), options=model.servicer_options)
+                        rounding=float(rounding), options=model.servicer_options,
+                        draws=bool(draws), seed=seed if draws else 0, path_ids=ids)
     return PathCashflows(**{name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(OUTPUT_NAMES)})
 
 

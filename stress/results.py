@@ -143,6 +143,8 @@ def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
         "to": ctx.to,
         "call_rule": ctx.call_rule,
         "behaviour_mode": s.behaviour.mode,
+        # "expected" (each loan a fraction at its hazards) or "loan" (loan-level draws, stress.kernels.counter_rng)
+        "collateral_draws": s.randomness.collateral_draws,
         "rate_model": s.rates.model,
         "stress_version": stress.__version__,
         "margins": [float(t.margin) for t in ctx.deal.tranches],
@@ -156,6 +158,8 @@ def run_attrs(ctx: RunContext, n_paths: int, chunk_size: int) -> dict:
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario (what the run depends on, not the file's comments)."""
     payload = scenario.model_dump(exclude={"path"}, mode="json")
+    if payload["randomness"].get("collateral_draws") == "expected":  # the default: hashes (and resumable stores)
+        del payload["randomness"]["collateral_draws"]               # from before the key existed stay valid
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -8,7 +8,8 @@ A scenario is a TOML file under ``scenarios/`` with these tables (all but
     [simulation]     paths, seed, chunk_size
     [rates]          short-rate model, curve, volatility, basis spreads, shocks
     [home_prices]    home-price model (momentum / error correction, estimated on history), California process
-    [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge
+    [randomness]     antithetic, quasi_random ("sobol"), brownian_bridge, tail sampling,
+                     collateral_draws ("expected" | "loan": loan-level draws)
     [behaviour]      mode ("models" | "vectors" | "scaled"), parameters file,
                      vector assumptions and multipliers, servicing switches
     [call_valuation] discount_margin, rate_duration_years, liquidation_cost: how the

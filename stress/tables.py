@@ -130,8 +130,9 @@ def monte_carlo_summary(result: dict) -> str:
     attrs, s = result["attrs"], result["summary"]
     lines = [
         f"{attrs.get('title', 'Monte Carlo results')}",
-        f"scenario {attrs.get('scenario')} ({attrs.get('behaviour_mode')} behaviour, {attrs.get('rate_model')} "
-        f"rates), {s['paths']:,} paths, seed {attrs.get('seed')}, to {attrs.get('to')}"
+        f"scenario {attrs.get('scenario')} ({attrs.get('behaviour_mode')} behaviour"
+        + (", loan-level draws" if attrs.get("collateral_draws") == "loan" else "")
+        + f", {attrs.get('rate_model')} rates), {s['paths']:,} paths, seed {attrs.get('seed')}, to {attrs.get('to')}"
         + (f", {attrs['wall_seconds']:.1f} s" if attrs.get("wall_seconds") else ""),
         "Losses are principal lost as a share of original balance; ± is one Monte Carlo standard error."
         if s["paths"] > 1 else "One deterministic path: losses are principal lost as a share of original balance.",

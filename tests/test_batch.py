@@ -183,3 +183,15 @@ def test_resume_after_interruption_in_the_second_scenario(files, tmp_path):
     run_batch([str(files["sev55"])], out=fresh, n_paths=16, chunk_size=2, scheduler="synchronous")
     np.testing.assert_array_equal(open_results(out / "sev55")["loss_pct"].values,
                                   open_results(fresh / "sev55")["loss_pct"].values)
+
+
+def test_collateral_draws_override_is_recorded_and_replayed(files, tmp_path):
+    first = tmp_path / "first"
+    manifest = run_batch([str(files["sev40"])], out=first, n_paths=3, chunk_size=3, collateral_draws="loan")
+    assert manifest["collateral_draws"] == "loan"
+    assert open_results(first / "sev40").attrs["collateral_draws"] == "loan"
+    again = tmp_path / "again"
+    run_batch(None, out=again, manifest=first / "manifest.json")  # the rerun draws the same loans
+    x, y = open_results(first / "sev40"), open_results(again / "sev40")
+    assert y.attrs["collateral_draws"] == "loan"
+    np.testing.assert_array_equal(x["loss_pct"].values, y["loss_pct"].values)

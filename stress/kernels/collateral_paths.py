@@ -148,6 +148,7 @@ from __future__ import annotations
 import numpy as np
 
 from stress.accelerate import kernel
+from stress.kernels.counter_rng import draw_pass
 from stress.behaviour import compiled as bm
 from stress.kernels.collateral import (
     N_RING, OUT_ADVANCED_INTEREST,
@@ -212,6 +213,7 @@ def _project_pool_paths(
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share, width,
     out,
+    draws, seed, path_ids,
 ):
     """Project a pool on ``p`` paths at once and accumulate pool cash flows per path and month.
 
@@ -275,6 +277,15 @@ def _project_pool_paths(
         path), a compile-time constant for the row offsets.
     out : float64[p, T, >= N_OUTPUTS]
         Filled (zeroed here first).
+    draws : bool
+        Loan-level draws (:func:`stress.kernels.counter_rng.draw_pass`): each
+        loan defaults, prepays in full or stays in each month on each path by
+        one uniform from its MDR and SMM; False: expected values (fractions).
+    seed : uint64
+        The draws' key (the run's seed); ignored without draws.
+    path_ids : int64[p]
+        Global index of each path (the draws' counter), so a path's draws do
+        not depend on its chunk; ignored without draws.
     """
     n_paths = out.shape[0]
     n_periods = out.shape[1]
@@ -284,6 +295,8 @@ def _project_pool_paths(
     acc = np.zeros((n_periods, N_COLUMNS * w))
     st = np.zeros(N_STATE * w)
     ring = np.zeros((liquidation_lag + 1, N_RING * w))
+    u_buf = np.zeros(4 * w)  # loan-level draws: each lane's block of four months' uniforms
+    words = np.zeros(4 * w, dtype=np.uint64)  # and the generator's words
     for p0 in range(0, n_paths, w):
         n_tile = min(w, n_paths - p0)
         _project_tile(
@@ -297,6 +310,7 @@ def _project_pool_paths(
             coef, logistic_table,
             mode, liquidation_lag, advancing, rounding, options, purchase_share,
             p0, n_tile, acc, st, ring, width,
+            draws, seed, path_ids, u_buf, words,
         )
         # Pool-level terms linear in pool sums; then out[p, t, k].
         n_out = min(out.shape[2], N_COLUMNS)
@@ -331,6 +345,7 @@ def _project_tile(
     coef, logistic_table,
     mode, liquidation_lag, advancing, rounding, options, purchase_share,
     p0, n_tile, acc, st, ring, width,
+    draws, seed, path_ids, u_buf, words,
 ):
     """Paths ``p0 .. p0 + n_tile - 1`` (one tile): fill ``acc`` (zeroed here), ``q = p - p0``.
 
@@ -436,6 +451,10 @@ def _project_tile(
                 if any_option:
                     _pass_a4_vectors(st, w, severity, purchase_share, t, p0, n_tile, svc, lag, opts)
 
+            # Pass D (draws on): each lane's MDR and SMM become 0 / 1 by one uniform of (seed, path, loan, month).
+            if draws:
+                draw_pass(st, S_MDR * w, S_SMM * w, n_tile, u_buf, words, seed, path_ids, p0, l, t, w)
+
             _pass_b0(st, w, ring, slot, n_tile, any_option)
             slot_c = slot - 1 if slot > 0 else lag  # (t + lag) % ring_len without a division
             _pass_b(st, w, acc, t, ring, slot_c, n_tile,
@@ -444,6 +463,15 @@ def _project_tile(
                 _pass_c(st, w, ring, n_tile, (t + fv_m) % ring_len, (t + buy_m) % ring_len, (t + pur_m) % ring_len,
                         svc, buy_m, pur_m)
             slot = slot + 1 if slot < lag else 0  # t % ring_len for the next month
+
+            # -- EXIT: the loan has left on every path of the tile (paid off, prepaid or defaulted, and its
+            #    pipeline empty: ``after > lag``). Later months would add exact zeros: stop paying for them.
+            #    With expected values this happens only at the term; with loan-level draws, early.
+            left = 0
+            for q in range(n_tile):
+                left += 1 if st[S_AFTER_PAYOFF * w + q] > lag else 0
+            if left == n_tile:
+                break
 
 
 @kernel(inline="always")
@@ -800,7 +828,7 @@ def _ints(a) -> np.ndarray:
 
 def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, severity, severity_multiplier,
                   coef, logistic_table, *, mode: int, liquidation_lag: int, advancing: bool, rounding: float,
-                  options) -> np.ndarray:
+                  options, draws: bool = False, seed: int = 0, path_ids=None) -> np.ndarray:
     """Run :func:`_project_pool_paths` on validated inputs; the one place that lays them out for it.
 
     # p = paths, t = months, r = HPI regions
@@ -833,6 +861,12 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
     options : stress.servicing.ServicerOptions
         With a 1% purchase limit the kernel runs twice: the cap needs the
         month's pool sums (see :func:`stress.servicing.purchase_share`).
+    draws : bool
+        Loan-level draws (pass D); False: expected values.
+    seed : int
+        The draws' key, in [0, 2**64 - 1] (checked by the caller).
+    path_ids : int64 (p,), optional
+        Global path indices, the draws' counter (default ``0..p-1``).
 
     Returns
     -------
@@ -866,11 +900,13 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
     # The tile width as the length of a tuple: a compile-time constant in the kernel (numba types a tuple
     # by its length), so every row offset folds; one specialization per width, 1 only for a single path.
     width = (0,) * (1 if n_paths == 1 else TILE)
-    _project_pool_paths(*args, np.zeros((n_periods, n_paths)), width, out)
+    ids = np.arange(n_paths, dtype=np.int64) if path_ids is None else _ints(path_ids)
+    rng = (bool(draws), np.uint64(seed if draws else 0), ids)
+    _project_pool_paths(*args, np.zeros((n_periods, n_paths)), width, out, *rng)
     if options.purchase_limit > 0:
         # The 1% purchase is capped by pool sums of a month, which a loan-by-loan pass cannot know in advance:
         # the first pass finds the eligible new defaults (they do not depend on the purchases, which take only
         # delinquent loans), the second buys min(1, cap / eligible) of them.
         share = purchase_share(options.purchase_limit, out[:, :, _PURCHASE_ELIGIBLE], out[:, :, OUT_PERFORMING_BEGIN])
-        _project_pool_paths(*args, t_(share, 2), width, out)
+        _project_pool_paths(*args, t_(share, 2), width, out, *rng)
     return out

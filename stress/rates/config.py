@@ -326,7 +326,10 @@ class HomePriceConfig(RegionHpi):
 
 
 class RandomnessConfig(_Settings):
-    """The ``[randomness]`` table: variance reduction options.
+    """The ``[randomness]`` table: variance reduction options and loan-level draws.
+
+    ``collateral_draws``: ``"expected"`` (default) or ``"loan"`` (loan-level
+    draws, :mod:`stress.kernels.counter_rng`).
 
     ``tail_sampling`` (importance sampling, :mod:`stress.rates.tail_sampling`):
     ``"off"`` (plain Monte Carlo), ``"auto"`` (a tilt chosen by the
@@ -347,6 +350,11 @@ class RandomnessConfig(_Settings):
     tail_rate_tilt: float = Field(0.0, ge=-3.0, le=3.0)
     tail_california_tilt: float = Field(0.0, ge=0.0, le=3.0)
     tail_pilot_paths: int = Field(200, ge=20, le=100_000)
+    #: How the collateral kernel applies each loan's monthly hazards: "expected" (every loan is kept as a
+    #: fraction that defaults and prepays at its MDR / SMM each month) or "loan" (loan-level draws: each loan
+    #: defaults, prepays in full or stays by one Philox uniform of (seed, path, loan, month):
+    #: stress.kernels.counter_rng). The draws add the pool's idiosyncratic risk to every metric.
+    collateral_draws: Literal["expected", "loan"] = "expected"
 
     @field_validator("tail_sampling")
     @classmethod

@@ -30,11 +30,13 @@ OUTPUTS = (
 
 
 def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mode, lag, advancing, rounding,
-                      options, purchase_share):
+                      options, purchase_share, uniforms=None):
     """One loan on one path: dict output name -> list by month (plus scratch ``purchase_eligible``).
 
     ``rates`` (4, m), ``hpi`` (r, m); ``options`` the servicer options (:mod:`stress.servicing`),
-    ``purchase_share`` the 1% purchase's share by month.
+    ``purchase_share`` the 1% purchase's share by month. ``uniforms`` (by month), loan-level draws: the
+    loan defaults in full in a month if its uniform is below the MDR, prepays in full if below
+    MDR + (1 - MDR) x SMM, else stays; None: expected values.
     """
     loans = bl.loans
     months = len(smm_v)
@@ -121,6 +123,12 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
                 mdr = min(1.0, mdr * mdr_v[i])
                 smm = min(1.0, smm * smm_v[i])
 
+        if uniforms is not None:  # loan-level draws: all or nothing
+            u = uniforms[i]
+            defaults = u < mdr
+            prepays = not defaults and u < mdr + (1.0 - mdr) * smm
+            mdr, smm = (1.0 if defaults else 0.0), (1.0 if prepays else 0.0)
+
         begin = balance + delinquent_begin
         f["pool_balance_begin"][i] = begin
         f["gross_rate_balance"][i] = begin * rate
@@ -197,10 +205,11 @@ def project_loan_path(bl, l, rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mod
 
 
 def project_pool_paths_reference(bl, index_rates, mrate, hpi, smm_v, mdr_v, sev_v, params, mode, lag, advancing,
-                                 rounding, options=None):
+                                 rounding, options=None, uniforms=None):
     """Pool cash flows, dict name -> (p, t) array. Arrays are per path first: ``index_rates (p, 4, m)``,
     ``mrate (p, m)``, ``hpi (p, r, m)``, vectors ``(p, t)``. ``options`` default: none; the 1% purchase
-    takes ``min(1, limit x performing / eligible)`` of each month's eligible defaults (a first pass finds them)."""
+    takes ``min(1, limit x performing / eligible)`` of each month's eligible defaults (a first pass finds them).
+    ``uniforms`` ``(p, l, t)``: loan-level draws (see :func:`project_loan_path`); None: expected values."""
     from stress.servicing import ServicerOptions
 
     options = options or ServicerOptions()
@@ -211,7 +220,8 @@ def project_pool_paths_reference(bl, index_rates, mrate, hpi, smm_v, mdr_v, sev_
         for p in range(n_paths):
             for l in range(bl.n_loans):
                 flows = project_loan_path(bl, l, index_rates[p], mrate[p], hpi[p], smm_v[p], mdr_v[p], sev_v[p],
-                                          params, mode, lag, advancing, rounding, options, share[p])
+                                          params, mode, lag, advancing, rounding, options, share[p],
+                                          None if uniforms is None else uniforms[p, l])
                 for name in totals:
                     totals[name][p] += np.asarray(flows[name])
         return totals
