@@ -28,6 +28,8 @@ def scenario(**sections):
     data = {k: dict(v) for k, v in BASE.items()}
     data["behaviour"] = {"mode": "vectors", "prepayment": "100 PPC", "default": 0.03, "severity": 0.45,
                          "liquidation_lag": 6}
+    # expected values, as every vector stress: these tests compare with the deterministic engine
+    data["randomness"] = {**data["randomness"], "collateral_draws": "expected"}
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value}
     return parse_scenario(data, source="test.toml")
