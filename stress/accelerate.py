@@ -10,7 +10,13 @@ compilation options are set once:
   ``~/.cache/stress/numba``; numba's own ``NUMBA_CACHE_DIR`` wins when set), so
   each kernel is compiled once per machine and source version, and a
   read-only or reinstalled package keeps its cache. Numba keys each entry by
-  the source file's path and time stamp: a changed file recompiles.
+  its own source file's path and time stamp only, so a kernel whose callee
+  lives in another module (the collateral kernel calls
+  :mod:`stress.behaviour.compiled` and :mod:`stress.kernels.counter_rng`)
+  would load its old machine code after an edit or upgrade of that callee:
+  the folder therefore has one subfolder per version of the kernel sources
+  (:func:`kernel_source_key`, a hash of every module that defines kernels), and
+  any change to any of them compiles afresh.
 - ``fastmath`` is off: money is float64 and sums must be reproducible to the
   cent; reassociation would change results with the compiler's whim.
 - ``error_model="numpy"``: division by zero gives inf/nan instead of raising,
@@ -46,13 +52,41 @@ def cache_dir() -> Path:
     return Path(base) / "stress" / "numba"
 
 
+#: The modules whose source decides what the kernels compile to (every ``@kernel`` is defined in one).
+_KERNEL_SOURCES = ("kernels/*.py", "behaviour/compiled.py")
+
+
+def kernel_source_key(files=None) -> str:
+    """A short hash of the kernels' source files: the cache subfolder of this version of the kernels.
+
+    Parameters
+    ----------
+    files : iterable of path-like, optional
+        Default: every module matched by :data:`_KERNEL_SOURCES` in this package.
+
+    Returns
+    -------
+    str
+        16 hex digits; any change to any file's bytes (or the set of files) changes it.
+    """
+    import hashlib
+
+    if files is None:
+        package = Path(__file__).parent
+        files = sorted(f for pattern in _KERNEL_SOURCES for f in package.glob(pattern))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(Path(f).name.encode() + b"\0" + Path(f).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _use_user_cache() -> None:
     # numba reads config.CACHE_DIR when a cached dispatcher is created, so setting it here, before any
     # kernel module is imported, moves every kernel's cache; a folder we cannot create leaves numba's
     # default (next to the source, or its own fallback) in place.
     if not CACHE or os.environ.get("NUMBA_CACHE_DIR"):
         return
-    folder = cache_dir()
+    folder = cache_dir() / kernel_source_key()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -28,6 +28,24 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     assert accelerate.cache_dir() == tmp_path / "numba's"
 
 
+def test_the_cache_subfolder_changes_with_any_kernel_source(tmp_path):
+    # numba keys a cached kernel by its own file: a callee in another module must move the whole cache
+    a, b = tmp_path / "kernel.py", tmp_path / "formulas.py"
+    a.write_text("x = 1\n")
+    b.write_text("y = 2\n")
+    key = accelerate.kernel_source_key([a, b])
+    assert len(key) == 16 and key == accelerate.kernel_source_key([a, b])
+    b.write_text("y = 3\n")
+    assert accelerate.kernel_source_key([a, b]) != key
+    b.write_text("y = 2\n")
+    assert accelerate.kernel_source_key([a, b]) == key
+    assert accelerate.kernel_source_key([a]) != key
+    # the package's own key covers the collateral kernel's callees
+    package = accelerate.Path(accelerate.__file__).parent
+    names = {f.name for pattern in accelerate._KERNEL_SOURCES for f in package.glob(pattern)}
+    assert {"collateral_paths.py", "counter_rng.py", "compiled.py", "waterfall.py"} <= names
+
+
 def test_a_kernel_is_compiled_once_then_loaded_from_the_user_cache(tmp_path):
     (tmp_path / "tiny_kernel.py").write_text(KERNEL_SOURCE)
     probe = textwrap.dedent("""

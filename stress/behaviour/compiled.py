@@ -29,9 +29,10 @@ speed but compiled each specialization of the kernel in 12 s instead of 8.5
 (CPU seconds, empty cache, dev machine), as it re-runs its front end at every
 call site.
 
-Numba's on-disk cache keys a kernel by its own source file only: after an
-edit here, touch :mod:`stress.kernels.collateral_paths` (or clear the cache,
-:func:`stress.accelerate.cache_dir`) or the old compiled kernel is loaded.
+Numba's on-disk cache keys a kernel by its own source file only, so the
+cache folder has one subfolder per version of the kernel sources, this module
+included (:func:`stress.accelerate.kernel_source_key`): an edit here compiles
+the collateral kernel afresh.
 """
 
 from __future__ import annotations
