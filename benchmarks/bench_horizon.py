@@ -37,7 +37,7 @@ except ImportError:  # run as a script (``python benchmarks/x.py``): its folder 
 
 #: Collateral-draws modes: name -> extra ``stress run`` arguments (and scenario overrides for the stage split).
 MODES: dict[str, list[str]] = {
-    "expected": [],  # expected-value hazards
+    "expected": ["--collateral-draws", "expected"],  # expected-value hazards
     "loan": ["--collateral-draws", "loan"],  # loan-level draws (stress.kernels.counter_rng)
 }
 

@@ -294,6 +294,6 @@ def project_pool(loans: LoanArrays, index_rates, assumptions: Assumptions, *, n_
         np.asarray(assumptions.mdr(n_periods, wa_age=wa_age))[None],
         np.asarray(assumptions.severity_vector(n_periods))[None], None, np.zeros(N_COEF), LOGISTIC_TABLE,
         mode=MODE_VECTORS, liquidation_lag=assumptions.liquidation_lag, advancing=assumptions.advancing,
-        rounding=assumptions.rounding, options=assumptions.servicer_options,
+        rounding=assumptions.rounding, options=assumptions.servicer_options, tile_width=1,
     )
     return PoolCashflows(**{name: np.ascontiguousarray(out[0, :, k]) for k, name in enumerate(POOL_OUTPUT_NAMES)})

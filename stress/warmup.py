@@ -56,10 +56,11 @@ CHILD_TIMEOUT_S = 300.0
 def warmup_paths(first_chunk_paths: int) -> int:
     """Paths to warm up with: the first chunk's size, at most 2.
 
-    The collateral inputs of a one-path chunk are laid out differently (numpy
-    calls a (t, 1) broadcast contiguous and passes it read-only), which numba
-    compiles as another specialization; two paths give the layout of every
-    larger chunk.
+    Any number gives the specialization of every chunk: the collateral
+    kernel's arguments are laid out by
+    :func:`stress.kernels.collateral_paths.project_tiles` (one dtype and layout
+    each, tiles of :data:`~stress.kernels.collateral_paths.TILE` lanes for any
+    chunk), the waterfall's by :func:`stress.waterfall.run_waterfall`.
     """
     return max(1, min(2, int(first_chunk_paths)))
 

@@ -142,3 +142,25 @@ def test_scaled_mode_with_unit_multipliers_equals_models():
                             n_periods=40)
     np.testing.assert_array_equal(m3.default_balance[:, :11], m1.default_balance[:, :11])
     assert m3.default_balance[:, 11:].sum() > m1.default_balance[:, 11:].sum()
+
+
+def test_a_one_path_chunk_uses_the_many_path_specialization(monkeypatch):
+    # A Monte Carlo chunk of one path (e.g. the last of --paths 1001) must not compile the kernel again:
+    # every chunk runs tiles of TILE lanes; only the deterministic run asks for width 1.
+    from stress.kernels import collateral_paths
+
+    widths = []
+    kernel = collateral_paths._project_pool_paths
+
+    def spy(*args):
+        widths.append(len(args[-5]))  # the width tuple (then out, draws, seed, path_ids)
+        return kernel(*args)
+
+    monkeypatch.setattr(collateral_paths, "_project_pool_paths", spy)
+    rng, bl, index_rates, hpi, params = _models_case(5, 3, 3, 12, 2, True, "none")
+    three = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params), n_periods=12)
+    one = project_pool_paths(bl, index_rates[1:2], hpi[1:2], BehaviourModel(params), n_periods=12)
+    np.testing.assert_array_equal(one.pool_balance_end[0], three.pool_balance_end[1])
+    assert widths == [collateral_paths.TILE, collateral_paths.TILE]
+    project_pool(bl.loans, index_rates[0], Assumptions(), n_periods=12)
+    assert widths[-1] == 1  # the deterministic run

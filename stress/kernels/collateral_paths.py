@@ -57,7 +57,8 @@ in the ring. Each pass takes ``(st, w, ...)``, reads and writes rows
 ``S_* * w + q`` (``w`` the tile width, a compile-time constant, so the
 offsets fold), loops ``q`` over the tile and stores unconditionally, so the
 loops vectorize as before the split. The deterministic run (one path) uses
-tiles of width 1: the same code, compiled once more for that width. In
+tiles of width 1: the same code, compiled once more for that width; every
+Monte Carlo chunk, a one-path chunk included, uses :data:`TILE`. In
 mode 1 about 55% of the time is pass B (16 accumulators read
 and written per path and month), 23% the logistics, 22% the rest of the
 models. A loan leaves the month loop once its pipeline is empty after its
@@ -174,7 +175,7 @@ MODE_VECTORS, MODE_MODELS, MODE_SCALED = 0, 1, 2
 #: accumulator ``acc[t, k, q]`` of one tile (months x 20 columns x 32 paths,
 #: 0.6 MB at 122 months, 1.9 MB at 372) stays in the L2 / L3 cache while every
 #: loan sweeps it; 512 paths at once fell to a fifth of the speed (memory bound).
-#: A single path (the deterministic run) uses tiles of width 1: with 32 lanes for
+#: The deterministic run's single path uses tiles of width 1: with 32 lanes for
 #: one path each month's accumulator rows would touch 22 cache lines for 22
 #: numbers, and the run was 8x slower than with width 1.
 TILE = 32
@@ -828,7 +829,7 @@ def _ints(a) -> np.ndarray:
 
 def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, severity, severity_multiplier,
                   coef, logistic_table, *, mode: int, liquidation_lag: int, advancing: bool, rounding: float,
-                  options, draws: bool = False, seed: int = 0, path_ids=None) -> np.ndarray:
+                  options, draws: bool = False, seed: int = 0, path_ids=None, tile_width: int = TILE) -> np.ndarray:
     """Run :func:`_project_pool_paths` on validated inputs; the one place that lays them out for it.
 
     # p = paths, t = months, r = HPI regions
@@ -836,7 +837,8 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
     Every argument reaches the kernel with one dtype and layout whatever the
     caller holds (int64 / float64, C-contiguous, writeable, fixed ndim; paths
     moved to the last axis here), so a process compiles the kernel once per
-    tile width (:data:`TILE` for many paths, 1 for a single path; issue 18).
+    tile width (:data:`TILE` for every Monte Carlo chunk, 1 for the
+    deterministic run; issue 18).
     Arrays not read in ``mode`` may be None (an empty array goes in their
     place).
 
@@ -867,6 +869,10 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
         The draws' key, in [0, 2**64 - 1] (checked by the caller).
     path_ids : int64 (p,), optional
         Global path indices, the draws' counter (default ``0..p-1``).
+    tile_width : int
+        :data:`TILE` (default: every Monte Carlo chunk, one specialization
+        whatever its number of paths) or 1 (the deterministic run's single
+        path, which keeps its state in registers at that width).
 
     Returns
     -------
@@ -899,7 +905,9 @@ def project_tiles(bl, index_rates, mortgage_rate, hpi, smm_vector, mdr_vector, s
     )
     # The tile width as the length of a tuple: a compile-time constant in the kernel (numba types a tuple
     # by its length), so every row offset folds; one specialization per width, 1 only for a single path.
-    width = (0,) * (1 if n_paths == 1 else TILE)
+    if tile_width not in (1, TILE) or (tile_width == 1 and n_paths != 1):
+        raise ValueError(f"tile_width = {tile_width!r}: must be {TILE}, or 1 with a single path (got {n_paths})")
+    width = (0,) * tile_width
     ids = np.arange(n_paths, dtype=np.int64) if path_ids is None else _ints(path_ids)
     rng = (bool(draws), np.uint64(seed if draws else 0), ids)
     _project_pool_paths(*args, np.zeros((n_periods, n_paths)), width, out, *rng)
