@@ -116,6 +116,11 @@ def test_every_option_has_help():
     assert missing == []
 
 
+# Slow set: on a clean clone inside the full default suite the run finished all 40 chunks before the poll
+# below saw two of them (three CI runs in a row, exit 0, nothing printed), while the test passes alone, in
+# its file and after every test before it; until that race is understood it runs with `-m slow`. The
+# in-process resume (tests/test_engine.py) stays in the default set.
+@pytest.mark.slow
 def test_ctrl_c_prints_the_resume_command_and_resume_finishes_the_run(tmp_path):
     scenario_file = tmp_path / "s.toml"
     write_vectors_base(scenario_file)
