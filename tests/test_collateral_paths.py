@@ -82,6 +82,18 @@ def _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option):
     return rng, bl, index_rates, hpi, params
 
 
+def _random_multipliers(rng, scaled, n_paths, n_periods):
+    """Mode 2's Multipliers drawn from ``rng`` (per path, per month and a scalar-shaped row) and the same as
+    the reference twin's (p, t) vectors; without ``scaled``: None and vectors of ones (mode 1)."""
+    if not scaled:
+        ones = np.ones((n_paths, n_periods))
+        return None, ones, ones, ones
+    mult = Multipliers(prepayment=rng.uniform(0.0, 3.0, (n_paths, n_periods)),
+                       default=rng.uniform(0.0, 5.0, (1, n_periods)), severity=rng.uniform(0.5, 2.0, n_periods))
+    return (mult, mult.prepayment, np.broadcast_to(mult.default, (n_paths, n_periods)),
+            np.broadcast_to(mult.severity, (n_paths, n_periods)))
+
+
 @settings(max_examples=20, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -95,14 +107,7 @@ def _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option):
 )
 def test_models_equal_reference(seed, n_loans, n_paths, n_periods, lag, advancing, option, scaled):
     rng, bl, index_rates, hpi, params = _models_case(seed, n_loans, n_paths, n_periods, lag, advancing, option)
-    if scaled:
-        mult = Multipliers(prepayment=rng.uniform(0.0, 3.0, (n_paths, n_periods)),
-                           default=rng.uniform(0.0, 5.0, (1, n_periods)), severity=rng.uniform(0.5, 2.0, n_periods))
-        smm_v, mdr_v = mult.prepayment, np.broadcast_to(mult.default, (n_paths, n_periods))
-        sev_v = np.broadcast_to(mult.severity, (n_paths, n_periods))
-    else:
-        mult = None
-        smm_v = mdr_v = sev_v = np.ones((n_paths, n_periods))
+    mult, smm_v, mdr_v, sev_v = _random_multipliers(rng, scaled, n_paths, n_periods)
     cf = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, mult), n_periods=n_periods)
     ref = project_pool_paths_reference(
         bl, index_rates, mortgage_rate(index_rates, params), hpi, smm_v, mdr_v, sev_v, params,

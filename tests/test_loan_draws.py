@@ -10,10 +10,10 @@ from stress.assumptions import Assumptions
 from stress.behaviour.prepayment import mortgage_rate
 from stress.errors import ScenarioError
 from stress.kernels.counter_rng import STREAM_LOAN_DRAWS
-from stress.collateral_model import BehaviourModel, Multipliers, VectorModel
+from stress.collateral_model import BehaviourModel, VectorModel
 from stress.pool_paths import project_pool_paths
 from test_collateral_kernel import random_loans
-from test_collateral_paths import OPTION_CASES, _models_case
+from test_collateral_paths import OPTION_CASES, _models_case, _random_multipliers
 
 
 def numpy_uniforms(seed, path_ids, n_loans, n_months):
@@ -53,14 +53,7 @@ def test_draws_equal_reference(seed, draw_seed, first_path, n_loans, n_paths, n_
     # hazards high enough that loans default and prepay within a few months
     bl.default_static[:] = rng.uniform(-4.0, -1.0, n_loans)
     ids = first_path + np.arange(n_paths) * 7
-    if scaled:
-        mult = Multipliers(prepayment=rng.uniform(0.0, 3.0, (n_paths, n_periods)),
-                           default=rng.uniform(0.0, 5.0, (1, n_periods)), severity=rng.uniform(0.5, 2.0, n_periods))
-        smm_v, mdr_v = mult.prepayment, np.broadcast_to(mult.default, (n_paths, n_periods))
-        sev_v = np.broadcast_to(mult.severity, (n_paths, n_periods))
-    else:
-        mult = None
-        smm_v = mdr_v = sev_v = np.ones((n_paths, n_periods))
+    mult, smm_v, mdr_v, sev_v = _random_multipliers(rng, scaled, n_paths, n_periods)
     cf = project_pool_paths(bl, index_rates, hpi, BehaviourModel(params, mult), n_periods=n_periods, draws=True,
                             seed=draw_seed, path_ids=ids)
     ref = project_pool_paths_reference(
