@@ -168,62 +168,22 @@ def lane_utilization(n_paths: int = 64, n_sample: int = 300) -> None:
 
 # -- 3. profile -----------------------------------------------------------------------------------------------
 def profile(n_paths: int) -> None:
-    import stress.call_value as call_value
-    from stress import engine
-    from stress import results as run_results
-    from stress import store as run_store
+    """One chunk's stage split (:func:`benchmarks.bench_horizon.stage_seconds`) for each horizon and draws mode."""
+    try:
+        from benchmarks.bench_horizon import stage_seconds
+    except ImportError:  # run as a script: its own folder is on sys.path
+        from bench_horizon import stage_seconds
+    from stress.engine import with_collateral_draws
     from stress.scenario import load_scenario
 
-    stages_of = {"generate_paths": "path generation", "project_collateral": "collateral kernel",
-                 "clean_up_call_period": "call dates", "bond_inputs": "waterfall inputs",
-                 "run_waterfall": "waterfall", "reduce_chunk": "reduce to per-path results"}
     scenario = load_scenario("base")
-    ids = np.arange(n_paths, dtype=np.int64)
     for to in ("call", "maturity"):
         for mode in ("expected", "loan"):
-            ctx = engine.build_context(engine.with_collateral_draws(scenario, mode), to=to)
-            engine.simulate_chunk(ctx, ids[:2])  # compile / load the caches
-            stages: dict[str, float] = {}
-
-            def timed(label, fn):
-                def wrapper(*args, **kwargs):
-                    start = time.perf_counter()
-                    try:
-                        return fn(*args, **kwargs)
-                    finally:
-                        stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
-                return wrapper
-
-            originals = {name: getattr(engine, name) for name in stages_of}
-            original_value = call_value.pool_value
-            for name, label in stages_of.items():
-                setattr(engine, name, timed(label, originals[name]))
-            call_value.pool_value = timed("call valuation", original_value)
-            try:
-                start = time.perf_counter()
-                arrays = engine.simulate_chunk(ctx, ids)
-                total = time.perf_counter() - start
-            finally:
-                for name, fn in originals.items():
-                    setattr(engine, name, fn)
-                call_value.pool_value = original_value
-            stages["rest of the chunk"] = max(total - sum(stages.values()), 0.0)
-            out = Path(tempfile.mkdtemp(prefix="stress_draws_prof_"))
-            try:
-                run_store.prepare_store(out, ctx, n_paths, n_paths, False, True)
-                start = time.perf_counter()
-                ds = run_results.chunk_dataset(ctx, ids, arrays)
-                stages["result Dataset"] = time.perf_counter() - start
-                start = time.perf_counter()
-                run_store.write_chunk(str(out / "results.zarr"), 0, 0, n_paths, ds)
-                stages["Zarr write"] = time.perf_counter() - start
-            finally:
-                shutil.rmtree(out, ignore_errors=True)
-            whole = sum(stages.values())
+            stages, whole = stage_seconds(with_collateral_draws(scenario, mode), to, n_paths)
             print(f"profile, one chunk of {n_paths} paths, to {to}, {mode}: {whole:.2f} s "
                   f"({whole / n_paths * 1e3:.1f} ms/path)")
             for label, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
-                print(f"    {label:28s} {seconds:7.3f} s  {seconds / whole:6.1%}")
+                print(f"    {label:34s} {seconds:7.3f} s  {seconds / whole:6.1%}")
 
 
 # -- 4. CLI ---------------------------------------------------------------------------------------------------
