@@ -140,15 +140,10 @@ def test_seed_outside_key_range_is_one_line(seed):
 # -- the engine and the options ------------------------------------------------------------------------------
 def test_engine_draws_are_identical_whatever_the_chunking_and_differ_from_expected():
     from stress.engine import run_monte_carlo
-    from test_engine import scenario
+    from test_engine import run_three_ways, scenario
 
     s = scenario(simulation={"paths": 12, "chunk_size": 5}, randomness={"collateral_draws": "loan"})
-    a = run_monte_carlo(s, n_paths=12, chunk_size=5, scheduler="synchronous")
-    b = run_monte_carlo(s, n_paths=12, chunk_size=12, scheduler="threads")
-    c = run_monte_carlo(s, n_paths=12, chunk_size=1, scheduler="threads", workers=2)
-    for name in a.data_vars:
-        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
-        np.testing.assert_array_equal(a[name].values, c[name].values, err_msg=name)
+    a = run_three_ways(s)
     assert a.attrs["collateral_draws"] == "loan"
     from stress.metrics import summary
     from stress.tables import monte_carlo_summary
